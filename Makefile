@@ -1,0 +1,32 @@
+# make demo  — set up .venv and train the 3-layer dense network on the bundled handwritten digits
+# make test  — set up .venv with the test dependencies and run the whole suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test lint bench figures clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit("chainrule needs Python 3.10 or newer") if sys.version_info < (3, 10) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.train: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[train]"
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $@ $(VENV)/.train
+
+demo: $(VENV)/.train
+	$(BIN)/chainrule train
+
+test: $(VENV)/.test
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) runs build src/*.egg-info .pytest_cache

@@ -1,0 +1,58 @@
+"""chainrule: reverse-mode automatic differentiation on NumPy arrays that shows its work.
+
+>>> import chainrule as cr
+>>> x = cr.tensor(2.0, requires_grad=True)
+>>> y = cr.sin(x ** 2)          # g(h(x)) with h(x) = x**2, g(u) = sin(u)
+>>> y.backward()
+>>> round(float(x.grad), 6)      # dg/dx = cos(x**2) * 2x
+-2.614574
+"""
+
+from __future__ import annotations
+
+from . import errors
+from .tensor import Op, Tensor, as_tensor, tensor  # first: it loads the operations it offers as methods
+from .engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .errors import (
+    ChainruleError,
+    DtypeError,
+    GradientShapeError,
+    GraphFreedError,
+    InplaceError,
+    NonScalarBackwardError,
+    ShapeError,
+)
+from .ops import *
+from .ops import __all__ as _ops_all
+from . import data, nn, optim
+from .primitive import REGISTRY, Primitive, VariadicRules
+
+__version__ = "0.1.0"
+
+primitive = Op  # define a new differentiable operation: cr.primitive(name, forward, vjp=..., jvp=...)
+
+__all__ = [
+    "Tensor",
+    "tensor",
+    "as_tensor",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "Primitive",
+    "primitive",
+    "VariadicRules",
+    "REGISTRY",
+    "errors",
+    "ChainruleError",
+    "ShapeError",
+    "DtypeError",
+    "nn",
+    "optim",
+    "data",
+    "GraphFreedError",
+    "NonScalarBackwardError",
+    "GradientShapeError",
+    "InplaceError",
+    *_ops_all,
+]

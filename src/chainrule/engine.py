@@ -1,0 +1,313 @@
+"""The engine: the graph of recorded operations and the backward pass over it.
+
+A :class:`Node` is one gate of the primer's picture. It remembers which primitive ran, the inputs it
+cached for the backward pass, its output, and where its inputs came from (``parents``). The backward
+pass (:func:`backprop`) walks the nodes from the output back to the leaves, in reverse topological
+order and without recursion, and at every node applies the chain rule::
+
+    dL/d(input) = dL/d(output) * d(output)/d(input)      (upstream gradient x local gradient)
+
+Where one value feeds several gates, the gradients arriving from each are summed. Where an input was
+broadcast in the forward pass, its gradient is summed back to its shape here, once, for every op.
+The engine knows no operation by name: the rules come from each node's primitive.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ContextDecorator
+from typing import Any
+
+import numpy as np
+
+from ._shapes import sum_to
+from .errors import GradientShapeError, GraphFreedError, InplaceError
+
+# ---------------------------------------------------------------------------------------------------
+# Grad mode (thread-local, like PyTorch) and global recording switches
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+GRAD_MODE = _GradMode()
+
+
+class _EngineState:
+    """Process-wide switches read on the hot path; plain attributes so a read costs one lookup."""
+
+    __slots__ = ("clock", "extras")
+
+    def __init__(self) -> None:
+        #: incremented by every in-place change of a tensor; nodes remember the value they were made at
+        self.clock = 0
+        #: callbacks run on each new node and each computed gradient (anomaly mode, module scopes); None when off
+        self.extras: Any = None
+
+
+STATE = _EngineState()
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations are being recorded for the backward pass in this thread."""
+    return GRAD_MODE.enabled
+
+
+class set_grad_enabled(ContextDecorator):
+    """Turn recording on or off inside a ``with`` block (or a decorated function), for this thread."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self.prev: list[bool] = []
+
+    def __enter__(self) -> set_grad_enabled:
+        self.prev.append(GRAD_MODE.enabled)
+        GRAD_MODE.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        GRAD_MODE.enabled = self.prev.pop()
+
+
+class no_grad(set_grad_enabled):
+    """Operations inside do not record a graph (evaluation, optimizer updates).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([1.0, 2.0], requires_grad=True)
+    >>> with cr.no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Record operations again inside a ``no_grad`` block."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Nodes
+
+
+class Node:
+    """One recorded operation: the primitive, its cached inputs and output, and its parents.
+
+    ``parents[i]`` is the :class:`Node` that produced input ``i``, the leaf tensor itself when input
+    ``i`` is a leaf that requires a gradient, or ``None`` when no gradient flows to input ``i``.
+    """
+
+    __slots__ = ("prim", "args", "raw", "params", "ans", "parents", "stamp", "meta", "__weakref__")
+
+    def __init__(self, prim: Any, args: tuple, raw: list, params: dict, ans: Any, parents: tuple) -> None:
+        self.prim = prim
+        self.args = args  # the inputs as given (tensors and constants), for in-place checks
+        self.raw = raw  # the inputs' arrays, cached for the backward rules; None once freed
+        self.params = params
+        self.ans = ans
+        self.parents = parents
+        self.stamp = STATE.clock
+        self.meta: dict | None = None  # hooks, retained tensors, source lines, module scope
+
+    @property
+    def name(self) -> str:
+        return self.prim.name
+
+    @property
+    def freed(self) -> bool:
+        return self.raw is None
+
+    def __repr__(self) -> str:
+        state = "freed" if self.raw is None else "live"
+        return f"<Node {self.prim.name} ({state})>"
+
+
+def node_meta(node: Node) -> dict:
+    """The node's side table (created on first use), for hooks, retain_grad and drawing."""
+    if node.meta is None:
+        node.meta = {}
+    return node.meta
+
+
+def toposort(root: Node) -> list[Node]:
+    """Nodes reachable from ``root``, each after all of its parents; iterative, so any depth works."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    push = stack.append
+    pop = stack.pop
+    while stack:
+        node, expanded = pop()
+        if expanded:
+            order.append(node)
+            continue
+        key = id(node)
+        if key in seen:
+            continue
+        seen.add(key)
+        push((node, True))
+        for p in node.parents:
+            if type(p) is Node and id(p) not in seen:
+                push((p, False))
+    return order
+
+
+# ---------------------------------------------------------------------------------------------------
+# The backward pass
+
+
+def _check_unchanged(node: Node) -> None:
+    """Raise if an input this node cached was changed in place after the node was recorded."""
+    for i, a in enumerate(node.args):
+        stamp = getattr(a, "_mutated_at", 0)
+        if stamp > node.stamp:
+            raise InplaceError(
+                f"{node.prim.name}: input {i} (shape {np.shape(a.data)}) was modified in place after this "
+                "operation cached it, so its gradient would be wrong. Compute the forward pass again "
+                "after the change, or change a copy instead (e.g. t = t + 1 rather than t += 1 or t.data[...] = ...)"
+            )
+
+
+def backprop(
+    root: Any,
+    seed: Any,
+    *,
+    retain_graph: bool = False,
+    create_graph: bool = False,
+    wrap: Callable[[Any, Any], Any] | None = None,
+    targets: list[Any] | None = None,
+) -> dict[int, Any] | None:
+    """Send ``seed`` = dL/d(root) back through the graph that produced ``root``.
+
+    ``root`` is a :class:`Node` or a leaf tensor. Without ``targets``, the gradients reaching leaf
+    tensors are added to their ``.grad``. With ``targets`` (a list of nodes or leaf tensors), nothing is
+    accumulated and a dict ``{id(target): gradient}`` is returned instead.
+
+    With ``create_graph``, ``wrap(data, node)`` turns cached arrays into tensors connected to the graph
+    so that the rules record their own operations (the backward pass becomes differentiable).
+    """
+    grads: dict[Any, Any] = {root: seed}
+    order = toposort(root) if type(root) is Node else []
+    extras = STATE.extras
+    want = None if targets is None else {id(t) for t in targets}
+    found: dict[int, Any] = {}
+    for node in reversed(order):
+        g = grads.pop(node, None)
+        if g is None:
+            continue
+        if node.meta is not None:
+            g = _apply_node_meta(node, g)
+        if want is not None and id(node) in want:
+            found[id(node)] = g
+        raw = node.raw
+        if raw is None:
+            raise GraphFreedError(
+                f"backward through {node.prim.name} a second time: its cached values were released "
+                "after the first backward pass. Pass retain_graph=True to the first backward() to keep "
+                "them, or run the forward pass again."
+            )
+        if node.stamp != STATE.clock:
+            _check_unchanged(node)
+        prim = node.prim
+        params = node.params
+        if create_graph:
+            ans = wrap(node.ans, node)
+            inputs = [
+                wrap(r, p) if type(p) is Node else (p if p is not None else r)
+                for r, p in zip(raw, node.parents, strict=True)
+            ]
+        else:
+            ans = node.ans
+            inputs = raw
+        vjps = prim.vjps
+        for i, p in enumerate(node.parents):
+            if p is None:
+                continue
+            gi = vjps[i](g, ans, *inputs, **params)
+            if gi is None:
+                continue
+            shape = np.shape(raw[i])
+            if gi.shape != shape:
+                gi = sum_to(gi, shape)
+            dtype = raw[i].dtype
+            if gi.dtype != dtype:
+                gi = gi.astype(dtype)
+            if extras is not None:
+                extras.on_gradient(node, i, gi)
+            prev = grads.get(p)
+            grads[p] = gi if prev is None else prev + gi
+        if not retain_graph:
+            node.raw = None
+            node.ans = None
+            node.args = ()
+    # what is left are the gradients of leaf tensors
+    if want is not None:
+        for leaf, g in grads.items():
+            g = _run_hooks(getattr(leaf, "_hooks", None), g)
+            if id(leaf) in want:
+                found[id(leaf)] = g
+        return found
+    assigned: set[int] = set()
+    for leaf, g in grads.items():
+        g = _run_hooks(leaf._hooks, g)
+        if not create_graph:
+            g = _owned_array(g, leaf._data.dtype, assigned)
+        if leaf.grad is None:
+            leaf.grad = g
+        else:
+            leaf.grad = leaf.grad + g
+    return None
+
+
+def _owned_array(g: Any, dtype: Any, assigned: set[int]) -> np.ndarray:
+    """A gradient array safe to hand out as ``.grad``: its own memory, writeable, not shared with another leaf."""
+    if type(g) is not np.ndarray or g.dtype != dtype:
+        g = np.asarray(g, dtype=dtype)
+    if g.base is not None or not g.flags.writeable or id(g) in assigned:
+        g = g.copy()
+    assigned.add(id(g))
+    return g
+
+
+def _run_hooks(hooks: list | None, g: Any) -> Any:
+    if hooks:
+        for hook in hooks:
+            out = hook(g)
+            if out is not None:
+                if np.shape(out) != np.shape(g):
+                    raise GradientShapeError(
+                        f"a gradient hook returned shape {np.shape(out)} for a gradient of shape {np.shape(g)}"
+                    )
+                g = out
+    return g
+
+
+def _apply_node_meta(node: Node, g: Any) -> Any:
+    meta = node.meta
+    g = _run_hooks(meta.get("hooks"), g)
+    ref = meta.get("retained")
+    if ref is not None:
+        t = ref()
+        if t is not None:
+            t.grad = g if t.grad is None else t.grad + g
+    return g
+
+
+def iter_graph(root: Node) -> Iterator[Node]:
+    """Nodes of the graph behind ``root`` from the output back to the inputs (the order backward visits them)."""
+    return reversed(toposort(root))
+
+
+def check_seed(seed: Any, shape: tuple[int, ...], what: str) -> None:
+    if np.shape(seed) != shape:
+        raise GradientShapeError(
+            f"the gradient given to backward() has shape {np.shape(seed)}, but {what} has shape {shape}; "
+            "the seed gradient dL/d(output) must have exactly the output's shape"
+        )

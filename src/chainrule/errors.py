@@ -1,0 +1,56 @@
+"""Exceptions raised by chainrule.
+
+Every error is a :class:`ChainruleError` and also a subclass of the matching built-in exception, so
+``except ValueError`` keeps working for code that does not know about chainrule. Messages say what went
+wrong, where, and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class ChainruleError(Exception):
+    """Base class of every error chainrule raises on purpose."""
+
+
+class ShapeError(ChainruleError, ValueError):
+    """Shapes that an operation cannot combine (it names the operation and both shapes)."""
+
+
+class DtypeError(ChainruleError, TypeError):
+    """A dtype that cannot take part, e.g. an integer tensor asked to require a gradient."""
+
+
+class GraphFreedError(ChainruleError, RuntimeError):
+    """A backward pass through a graph whose cached values were already released."""
+
+
+class NonScalarBackwardError(ChainruleError, RuntimeError):
+    """``backward()`` on a tensor with more than one element and no seed gradient."""
+
+
+class GradientShapeError(ChainruleError, ValueError):
+    """A seed or hook gradient whose shape does not match its tensor."""
+
+
+class InplaceError(ChainruleError, RuntimeError):
+    """A tensor was changed in place after an operation cached it for the backward pass."""
+
+
+class MissingRuleError(ChainruleError, NotImplementedError):
+    """A primitive asked for a gradient rule it does not define."""
+
+
+class UnsupportedOperationError(ChainruleError, TypeError):
+    """A NumPy function chainrule cannot differentiate was applied to a tensor."""
+
+
+class AnomalyError(ChainruleError, FloatingPointError):
+    """Inside ``detect_anomaly()``, a value or gradient became NaN or infinite."""
+
+
+class GradcheckError(ChainruleError, AssertionError):
+    """Analytic and numerical gradients disagree beyond the tolerance."""
+
+
+class CheckpointError(ChainruleError, ValueError):
+    """A model or optimizer file that is truncated, corrupt or does not match."""

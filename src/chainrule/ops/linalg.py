@@ -1,0 +1,336 @@
+"""Linear algebra and its gradients.
+
+=====================  ==========================================================================
+op                     gradients (g is dL/d(result))
+=====================  ==========================================================================
+matmul(a, b)           dA = g @ B^T,  dB = A^T @ g   (1-D operands promoted as NumPy does; batch
+                       dimensions that were broadcast are summed back by the engine)
+einsum(spec, *ops)     for each operand, the einsum of g with the other operands back to its
+                       subscripts (diagonals and summed-only indices handled)
+dot, outer, trace,     composed from matmul, multiply, einsum
+tensordot
+norm(x)                g * x / norm(x) for the 2-norm / Frobenius norm; 0 where the norm is 0
+=====================  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import numpy as np
+
+from .._shapes import broadcast_shapes, normalize_axis
+from ..errors import ShapeError
+from ..primitive import VariadicRules
+from ._base import data_of, defprim, shape_of
+from .elementwise import absolute, multiply, where
+from .reduce import _spread, max, sum
+from .shape import expand_dims, ravel, reshape, squeeze, swapaxes, transpose
+
+
+# -- matmul -------------------------------------------------------------------------------------------
+def _matmul_forward(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    try:
+        return np.matmul(a, b)
+    except ValueError:
+        sa, sb = np.shape(a), np.shape(b)
+        if len(sa) == 0 or len(sb) == 0:
+            raise ShapeError(
+                f"matmul: operands must have at least one dimension, got shapes {sa} and {sb} (use * for scalars)"
+            ) from None
+        ka = sa[-1]
+        kb = sb[-2] if len(sb) > 1 else sb[0]
+        if ka != kb:
+            raise ShapeError(
+                f"matmul: shapes {sa} and {sb} are not aligned: the last dimension of the first ({ka}) "
+                f"must equal the {'second-to-last' if len(sb) > 1 else 'only'} dimension of the second ({kb})"
+            ) from None
+        broadcast_shapes("matmul (batch dimensions)", sa[:-2], sb[:-2])
+        raise
+
+
+def _matmul_da(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    a_nd, b_nd = len(shape_of(a)), len(shape_of(b))
+    if b_nd == 1:
+        g = expand_dims(g, -1)  # (..., n) -> (..., n, 1)
+        b = reshape(b, (1, -1))  # b^T as a (1, k) matrix
+        da = matmul(g, b)
+    else:
+        if a_nd == 1:
+            g = expand_dims(g, -2)
+        da = matmul(g, swapaxes(b, -1, -2))
+    if a_nd == 1:
+        da = squeeze(da, -2) if len(shape_of(da)) >= 2 else da
+    return da
+
+
+def _matmul_db(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    a_nd, b_nd = len(shape_of(a)), len(shape_of(b))
+    if a_nd == 1:
+        g = expand_dims(g, -2)  # (..., m) -> (..., 1, m)
+        a = reshape(a, (-1, 1))
+        db = matmul(a, g)
+    else:
+        if b_nd == 1:
+            g = expand_dims(g, -1)
+        db = matmul(swapaxes(a, -1, -2), g)
+    if b_nd == 1:
+        db = squeeze(db, -1)
+    return db
+
+
+def _matmul_jvp_a(t: Any, ans: Any, a: Any, b: Any) -> Any:
+    return matmul(t, b)
+
+
+def _matmul_jvp_b(t: Any, ans: Any, a: Any, b: Any) -> Any:
+    return matmul(a, t)
+
+
+matmul = defprim("matmul", _matmul_forward, vjp=(_matmul_da, _matmul_db), jvp=(_matmul_jvp_a, _matmul_jvp_b))
+matmul.doc = "Matrix product with NumPy's rules for 1-D operands and broadcast batch dimensions."
+
+
+def dot(a: Any, b: Any) -> Any:
+    """NumPy's ``dot``: a product for scalars, ``matmul`` for 1-D and 2-D, a sum over the last and
+    second-to-last axes otherwise."""
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if na == 0 or nb == 0:
+        return multiply(a, b)
+    if nb <= 2 and na <= 2:
+        return matmul(a, b)
+    if nb == 1:
+        return matmul(a, b)
+    return tensordot(a, b, axes=([na - 1], [nb - 2]))
+
+
+def vdot(a: Any, b: Any) -> Any:
+    """Dot product of the flattened arrays."""
+    return matmul(ravel(a), ravel(b))
+
+
+inner = None  # set below, after tensordot
+
+
+def outer(a: Any, b: Any) -> Any:
+    """Outer product of two vectors (inputs are flattened, as in NumPy)."""
+    return multiply(reshape(ravel(a), (-1, 1)), reshape(ravel(b), (1, -1)))
+
+
+# -- einsum -------------------------------------------------------------------------------------------
+def _parse_einsum(spec: str, n: int) -> tuple[list[str], str]:
+    spec = spec.replace(" ", "")
+    if "." in spec:
+        raise NotImplementedError("einsum: ellipsis ('...') is not supported; name every axis")
+    if "->" in spec:
+        lhs, out = spec.split("->")
+    else:
+        lhs = spec
+        letters = lhs.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    ins = lhs.split(",")
+    if len(ins) != n:
+        raise ShapeError(f"einsum: the subscripts {spec!r} name {len(ins)} operand(s) but {n} were given")
+    return ins, out
+
+
+def _einsum_forward(*ops: np.ndarray, spec: str) -> np.ndarray:
+    try:
+        return np.einsum(spec, *ops, optimize=len(ops) > 2)
+    except ValueError as e:
+        raise ShapeError(f"einsum {spec!r}: {e}; operand shapes {[o.shape for o in ops]}") from None
+
+
+def _einsum_vjp(argnum: int, g: Any, ans: Any, *ops: Any, spec: str) -> Any:
+    ins, out = _parse_einsum(spec, len(ops))
+    target = ins[argnum]
+    shape = shape_of(ops[argnum])
+    sizes = dict(zip(target, shape, strict=True))
+    used = set(out) | {c for i, s in enumerate(ins) if i != argnum for c in s}
+    fresh = iter(c for c in string.ascii_letters if c not in set("".join(ins) + out))
+    # a repeated letter (a diagonal, as in "ii->") gets a fresh name tied to it by an identity matrix
+    result, extra_subs, extra_ops, seen = [], [], [], set()
+    for c in target:
+        if c in seen:
+            f = next(fresh)
+            extra_subs.append(c + f)
+            extra_ops.append(np.eye(sizes[c], dtype=np.result_type(data_of(g))))
+            result.append(f)
+        else:
+            seen.add(c)
+            result.append(c)
+    # a letter summed only inside this operand: its gradient is copied along it (a vector of ones)
+    for c in seen:
+        if c not in used:
+            extra_subs.append(c)
+            extra_ops.append(np.ones(sizes[c], dtype=np.result_type(data_of(g))))
+    others = [(s, o) for i, (s, o) in enumerate(zip(ins, ops, strict=True)) if i != argnum]
+    subs = [out] + [s for s, _ in others] + extra_subs
+    operands = [g] + [o for _, o in others] + extra_ops
+    return einsum(",".join(subs) + "->" + "".join(result), *operands)
+
+
+def _einsum_jvp(argnum: int, t: Any, ans: Any, *ops: Any, spec: str) -> Any:
+    replaced = list(ops)
+    replaced[argnum] = t
+    return einsum(spec, *replaced)
+
+
+_einsum = defprim("einsum", _einsum_forward, vjp=VariadicRules(_einsum_vjp), jvp=VariadicRules(_einsum_jvp))
+
+
+def einsum(subscripts: str, *operands: Any) -> Any:
+    """Einstein summation (as ``np.einsum``, without ellipsis), differentiable in every operand.
+
+    >>> import chainrule as cr
+    >>> a = cr.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> cr.einsum("ii->", a).item()
+    5.0
+    """
+    ins, out = _parse_einsum(subscripts, len(operands))
+    for s, o in zip(ins, operands, strict=True):
+        if len(s) != len(shape_of(o)):
+            raise ShapeError(
+                f"einsum {subscripts!r}: subscripts {s!r} name {len(s)} axes but the operand has shape {shape_of(o)}"
+            )
+    return _einsum(*operands, spec=",".join(ins) + "->" + out)
+
+
+def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
+    """Sum products over the given axes (as ``np.tensordot``)."""
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if isinstance(axes, (int, np.integer)):
+        ax_a = list(range(na - int(axes), na))
+        ax_b = list(range(int(axes)))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
+        ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
+        ax_a = [int(x) % na for x in ax_a]
+        ax_b = [int(x) % nb for x in ax_b]
+    letters = iter(string.ascii_letters)
+    sa = [next(letters) for _ in range(na)]
+    sb = [next(letters) for _ in range(nb)]
+    for i, j in zip(ax_a, ax_b, strict=True):
+        sb[j] = sa[i]
+    out = [c for i, c in enumerate(sa) if i not in ax_a] + [c for j, c in enumerate(sb) if j not in ax_b]
+    return einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), a, b)
+
+
+def _inner(a: Any, b: Any) -> Any:
+    """Inner product over the last axes (as ``np.inner``)."""
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if na == 0 or nb == 0:
+        return multiply(a, b)
+    return tensordot(a, b, axes=([na - 1], [nb - 1]))
+
+
+inner = _inner
+
+
+def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """Sum along a diagonal (as ``np.trace``)."""
+    return sum(diagonal(x, offset=offset, axis1=axis1, axis2=axis2), axis=-1)
+
+
+def _diagonal_forward(x: np.ndarray, offset: int, axis1: int, axis2: int) -> np.ndarray:
+    return np.diagonal(x, offset, axis1, axis2).copy()
+
+
+def _diagonal_vjp(g: Any, ans: Any, x: Any, offset: int, axis1: int, axis2: int) -> Any:
+    return _diag_embed(g, shape=shape_of(x), offset=offset, axis1=axis1, axis2=axis2)
+
+
+def _diag_embed_forward(g: np.ndarray, shape: tuple[int, ...], offset: int, axis1: int, axis2: int) -> np.ndarray:
+    out = np.zeros(shape, dtype=g.dtype)
+    view = np.diagonal(out, offset, axis1, axis2)
+    view.setflags(write=True)  # np.diagonal returns a read-only view of out's memory; write the diagonal through it
+    view[...] = g
+    return out
+
+
+_diagonal = defprim("diagonal", _diagonal_forward, vjp=_diagonal_vjp, jvp="linear")
+_diag_embed = defprim(
+    "diag_embed",
+    _diag_embed_forward,
+    vjp=lambda g, ans, u, shape, offset, axis1, axis2: _diagonal(g, offset=offset, axis1=axis1, axis2=axis2),
+    jvp="linear",
+)
+
+
+def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """The diagonal between two axes (as ``np.diagonal``; a copy)."""
+    nd = len(shape_of(x))
+    if nd < 2:
+        raise ShapeError(f"diagonal: needs at least 2 dimensions, got shape {shape_of(x)}")
+    a1, a2 = normalize_axis(axis1, nd)[0], normalize_axis(axis2, nd)[0]
+    if axis1 % nd == axis2 % nd:
+        raise ShapeError("diagonal: axis1 and axis2 must differ")
+    a1, a2 = axis1 % nd, axis2 % nd
+    return _diagonal(x, offset=int(offset), axis1=a1, axis2=a2)
+
+
+# -- norms --------------------------------------------------------------------------------------------
+def _norm2_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    return np.sqrt(np.sum(x * np.conj(x), axis=axis, keepdims=keepdims))
+
+
+def _norm2_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    shape = shape_of(x)
+    kept = (
+        ans
+        if keepdims
+        else reshape(ans, tuple(1 if i in normalize_axis(axis, len(shape)) else n for i, n in enumerate(shape)))
+    )
+    zero = data_of(kept) == 0  # the norm's gradient at 0 is taken to be 0 (a subgradient), not 0/0
+    return _spread(g, x, axis, keepdims) * where(zero, 0, x / where(zero, 1, kept))
+
+
+_norm2 = defprim("norm", _norm2_forward, vjp=_norm2_vjp)
+_norm2.jvps = (
+    lambda t, ans, x, axis=None, keepdims=False: sum(
+        _norm2_vjp(1, ans, x, axis, True) * t, axis=axis, keepdims=keepdims
+    ),
+)
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002 - NumPy's name
+    """Vector 2-norm (or ``ord`` 1, inf, -inf, p) and matrix Frobenius norm, as ``np.linalg.norm``.
+
+    The gradient of the 2-norm and Frobenius norm at the zero vector is 0.
+    """
+    nd = len(shape_of(x))
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    matrix = (axis is None and nd == 2 and ord is not None) or (isinstance(axis, tuple) and len(axis) == 2)
+    if ord is None or (ord == "fro" and matrix) or (ord == 2 and not matrix):
+        return _norm2(x, axis=axis, keepdims=keepdims)
+    if matrix:
+        raise NotImplementedError(f"norm: matrix norm ord={ord!r} is not supported (use ord=None or 'fro')")
+    if ord == 1:
+        return sum(absolute(x), axis=axis, keepdims=keepdims)
+    if ord == np.inf:
+        return max(absolute(x), axis=axis, keepdims=keepdims)
+    if ord == -np.inf:
+        from .reduce import min as rmin
+
+        return rmin(absolute(x), axis=axis, keepdims=keepdims)
+    if isinstance(ord, (int, float)) and ord > 0:
+        return sum(absolute(x) ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
+    raise NotImplementedError(f"norm: ord={ord!r} is not supported")
+
+
+__all__ = [
+    "matmul",
+    "dot",
+    "vdot",
+    "inner",
+    "outer",
+    "einsum",
+    "tensordot",
+    "trace",
+    "diagonal",
+    "norm",
+    "transpose",
+]

@@ -1,0 +1,164 @@
+"""Functions for neural networks: softmax, log-softmax and the common losses.
+
+=================================  ============================================================
+op                                 gradient
+=================================  ============================================================
+log_softmax(x)                     g - softmax(x) * sum(g)   (over the axis)
+softmax(x)                         s * (g - sum(g * s))
+cross_entropy(logits, labels)      composed: -mean(log_softmax(logits)[labels])
+binary_cross_entropy_with_logits   composed: softplus(x) - x * y  (smooth everywhere)
+mse(pred, target)                  composed: mean((pred - target) ** 2)
+=================================  ============================================================
+
+Both softmaxes shift by the (finite) maximum first, so logits of 1e4 in float32 give exact results;
+a slice that is all -inf gives log_softmax -inf, softmax 0, and gradient 0 instead of NaN.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import DtypeError, ShapeError
+from ._base import data_of, defprim, shape_of
+from .elementwise import exp, softplus, where
+from .reduce import mean, sum
+from .shape import expand_dims, squeeze, take_along_axis
+
+
+def _shifted(x: np.ndarray, axis: int) -> np.ndarray:
+    m = np.max(x, axis=axis, keepdims=True)
+    return x - np.where(np.isfinite(m), m, 0)
+
+
+def _log_softmax_forward(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    z = _shifted(x, axis)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lse = np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+        out = z - lse
+    # a slice that is all -inf (lse = -inf) stays -inf rather than -inf - (-inf) = nan
+    return np.where(np.isneginf(lse), -np.inf, out).astype(x.dtype, copy=False) if not np.isfinite(lse).all() else out
+
+
+def _log_softmax_vjp(g: Any, ans: Any, x: Any, axis: int = -1) -> Any:
+    dead = ~np.isfinite(np.max(data_of(ans), axis=axis, keepdims=True))  # all -inf slices
+    s = where(dead, 0, exp(ans))
+    grad = g - s * sum(g, axis=axis, keepdims=True)
+    return where(dead, 0, grad) if dead.any() else grad
+
+
+def _log_softmax_jvp(t: Any, ans: Any, x: Any, axis: int = -1) -> Any:
+    return t - sum(exp(ans) * t, axis=axis, keepdims=True)
+
+
+_log_softmax = defprim("log_softmax", _log_softmax_forward, vjp=_log_softmax_vjp, jvp=_log_softmax_jvp)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Any:
+    """``x - logsumexp(x)`` over ``axis``, computed as ``(x - max) - log(sum(exp(x - max)))``."""
+    return _log_softmax(x, axis=int(axis))
+
+
+def _softmax_forward(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    e = np.exp(_shifted(x, axis))
+    s = np.sum(e, axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = e / s
+    return np.where(s == 0, 0, out).astype(out.dtype, copy=False) if not (s > 0).all() else out
+
+
+def _softmax_vjp(g: Any, ans: Any, x: Any, axis: int = -1) -> Any:
+    return ans * (g - sum(g * ans, axis=axis, keepdims=True))
+
+
+_softmax = defprim("softmax", _softmax_forward, vjp=_softmax_vjp, jvp="elementwise")
+# softmax's vjp is linear in g and symmetric (its Jacobian is diag(s) - s s^T), so it is also its jvp
+
+
+def softmax(x: Any, axis: int = -1) -> Any:
+    """Normalised exponentials over ``axis``; an all -inf slice gives zeros."""
+    return _softmax(x, axis=int(axis))
+
+
+def cross_entropy(
+    logits: Any, target: Any, reduction: str = "mean", label_smoothing: float = 0.0, axis: int = -1
+) -> Any:
+    """Softmax cross-entropy between ``logits`` and integer class labels or class probabilities.
+
+    ``target`` holds integer labels (shape of ``logits`` without ``axis``) or probabilities (same shape
+    as ``logits``). ``reduction`` is "mean", "sum" or "none".
+
+    >>> import chainrule as cr
+    >>> logits = cr.tensor([[2.0, 0.5, -1.0]], requires_grad=True)
+    >>> loss = cr.cross_entropy(logits, [0])
+    >>> round(loss.item(), 4)
+    0.2413
+    """
+    lsm = log_softmax(logits, axis=axis)
+    t = np.asarray(data_of(target))
+    shape = shape_of(logits)
+    nclass = shape[axis]
+    if t.dtype.kind in "iu":
+        if t.shape != shape[: axis % len(shape)] + shape[axis % len(shape) + 1 :]:
+            raise ShapeError(
+                f"cross_entropy: labels of shape {t.shape} do not match logits of shape {shape} (expected the logits' shape without the class axis)"
+            )
+        if t.size and (t.min() < 0 or t.max() >= nclass):
+            raise ValueError(f"cross_entropy: labels must lie in [0, {nclass}), got values from {t.min()} to {t.max()}")
+        picked = squeeze(take_along_axis(lsm, np.expand_dims(t, axis), axis=axis), axis)
+        losses = -picked
+        if label_smoothing:
+            smooth = -mean(lsm, axis=axis)
+            losses = losses * (1 - label_smoothing) + smooth * label_smoothing
+    elif t.dtype.kind == "f" or t.dtype.kind == "b":
+        if t.shape != shape and shape_of(target) != shape:
+            raise ShapeError(
+                f"cross_entropy: probability targets of shape {t.shape} must match logits of shape {shape}"
+            )
+        probs = target
+        if label_smoothing:
+            probs = probs * (1 - label_smoothing) + label_smoothing / nclass
+        losses = -sum(probs * lsm, axis=axis)
+    else:
+        raise DtypeError(f"cross_entropy: targets must be integer labels or float probabilities, got dtype {t.dtype}")
+    return _reduce(losses, reduction, "cross_entropy")
+
+
+def nll(log_probs: Any, labels: Any, reduction: str = "mean", axis: int = -1) -> Any:
+    """Negative log-likelihood of integer ``labels`` under ``log_probs`` (e.g. a log_softmax output)."""
+    t = np.asarray(data_of(labels))
+    if t.dtype.kind not in "iu":
+        raise DtypeError(f"nll: labels must be integers, got dtype {t.dtype}")
+    picked = squeeze(take_along_axis(log_probs, np.expand_dims(t, axis), axis=axis), axis)
+    return _reduce(-picked, reduction, "nll")
+
+
+def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Any:
+    """Sigmoid cross-entropy ``softplus(x) - x*y``: stable for any logit, exact gradient ``sigmoid(x) - y``."""
+    if shape_of(logits) != shape_of(target):
+        raise ShapeError(
+            f"binary_cross_entropy_with_logits: logits {shape_of(logits)} and targets {shape_of(target)} must have the same shape"
+        )
+    return _reduce(softplus(logits) - logits * target, reduction, "binary_cross_entropy_with_logits")
+
+
+def mse(pred: Any, target: Any, reduction: str = "mean") -> Any:
+    """Mean squared error."""
+    if shape_of(pred) != shape_of(target):
+        raise ShapeError(f"mse: prediction {shape_of(pred)} and target {shape_of(target)} must have the same shape")
+    d = pred - target
+    return _reduce(d * d, reduction, "mse")
+
+
+def _reduce(losses: Any, reduction: str, name: str) -> Any:
+    if reduction == "mean":
+        return mean(losses)
+    if reduction == "sum":
+        return sum(losses)
+    if reduction == "none":
+        return losses
+    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+__all__ = ["softmax", "log_softmax", "cross_entropy", "nll", "binary_cross_entropy_with_logits", "mse", "expand_dims"]

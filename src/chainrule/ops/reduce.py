@@ -1,0 +1,254 @@
+"""Reductions and their gradients.
+
+=========================  =====================================================================
+op                         gradient of the input (g is dL/d(result), put back over the reduced axes)
+=========================  =====================================================================
+sum(x, axis)               g, copied to every element that was summed
+mean(x, axis)              g / n
+prod(x, axis)              g * (product of the other elements)   (exact when x holds zeros)
+max / min(x, axis)         g split evenly between the elements equal to the result
+logsumexp(x, axis)         g * softmax(x); an all -inf slice gets gradient 0
+var / std                  composed from mean, subtract, square, sqrt
+argmax / argmin            no gradient
+=========================  =====================================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._shapes import normalize_axis
+from ..tensor import Tensor
+from ._base import data_of, defprim, shape_of
+from .elementwise import exp, sqrt, where
+from .shape import broadcast_to, moveaxis, reshape
+
+
+def _axis_param(axis: Any) -> Any:
+    if isinstance(axis, list):
+        return tuple(axis)
+    return axis
+
+
+def _spread(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    """The reduced gradient ``g`` broadcast back over the input's shape."""
+    shape = shape_of(x)
+    return broadcast_to(reshape(g, _kept_shape(shape, axis)) if not keepdims else g, shape)
+
+
+def _kept_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    axes = normalize_axis(axis, len(shape))
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _sum_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+_sum = defprim(
+    "sum",
+    _sum_forward,
+    vjp=lambda g, ans, x, axis=None, keepdims=False: _spread(g, x, axis, keepdims),
+    jvp="linear",
+)
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001 - NumPy's name
+    """Sum of elements over ``axis`` (None: all; int or tuple, negatives allowed)."""
+    return _sum(x, axis=_axis_param(axis), keepdims=keepdims)
+
+
+def _count(shape: tuple[int, ...], axis: Any) -> int:
+    n = 1
+    for a in normalize_axis(axis, len(shape)):
+        n *= shape[a]
+    return n
+
+
+def _mean_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.mean(x, axis=axis, keepdims=keepdims)
+
+
+_mean = defprim(
+    "mean",
+    _mean_forward,
+    vjp=lambda g, ans, x, axis=None, keepdims=False: _spread(g, x, axis, keepdims) / _count(shape_of(x), axis),
+    jvp="linear",
+)
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Arithmetic mean over ``axis``."""
+    return _mean(x, axis=_axis_param(axis), keepdims=keepdims)
+
+
+# -- max and min ----------------------------------------------------------------------------------------
+def _extreme_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    shape = shape_of(x)
+    kept = ans if keepdims else reshape(ans, _kept_shape(shape, axis))
+    hit = data_of(x) == data_of(kept)  # which elements attain the extreme (ties share the gradient)
+    count = np.sum(hit, axis=normalize_axis(axis, len(shape)), keepdims=True)
+    share = np.where(hit, 1.0 / np.maximum(count, 1), 0.0).astype(np.result_type(data_of(x)), copy=False)
+    return _spread(g, x, axis, keepdims) * share
+
+
+def _max_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+def _min_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.min(x, axis=axis, keepdims=keepdims)
+
+
+def _extreme_jvp(t: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    shape = shape_of(x)
+    kept = data_of(ans) if keepdims else np.reshape(data_of(ans), _kept_shape(shape, axis))
+    hit = data_of(x) == kept
+    count = np.maximum(np.sum(hit, axis=normalize_axis(axis, len(shape)), keepdims=True), 1)
+    weights = (hit / count).astype(np.result_type(data_of(x)), copy=False)
+    return sum(t * weights, axis=axis, keepdims=keepdims)
+
+
+_max = defprim("max", _max_forward, vjp=_extreme_vjp, jvp=_extreme_jvp)
+_min = defprim("min", _min_forward, vjp=_extreme_vjp, jvp=_extreme_jvp)
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """Largest element over ``axis``; ties share the gradient evenly."""
+    return _max(x, axis=_axis_param(axis), keepdims=keepdims)
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """Smallest element over ``axis``; ties share the gradient evenly."""
+    return _min(x, axis=_axis_param(axis), keepdims=keepdims)
+
+
+amax = max
+amin = min
+
+
+# -- product -----------------------------------------------------------------------------------------
+def _prod_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.prod(x, axis=axis, keepdims=keepdims)
+
+
+def _others_product(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """For each element, the product of the other elements of its reduced slice (no division, so zeros are fine)."""
+    nd = x.ndim
+    moved = np.moveaxis(x, axes, tuple(range(nd - len(axes), nd)))
+    lead = moved.shape[: nd - len(axes)]
+    flat = moved.reshape(lead + (-1,))
+    ones = np.ones(lead + (1,), dtype=flat.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = (left * right).reshape(moved.shape)
+    return np.moveaxis(others, tuple(range(nd - len(axes), nd)), axes)
+
+
+def _prod_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    axes = normalize_axis(axis, len(shape_of(x)))
+    spread = _spread(g, x, axis, keepdims)
+    if not isinstance(x, Tensor):
+        return spread * _others_product(x, axes) if axes else spread
+    # recording the backward pass: build the "product of the others" from differentiable pieces
+    return spread * _prod_others_graph(x, axes)
+
+
+def _prod_others_graph(x: Tensor, axes: tuple[int, ...]) -> Any:
+    if not axes:
+        return x * 0 + 1
+    nd = x.ndim
+    dest = tuple(range(nd - len(axes), nd))
+    moved = moveaxis(x, axes, dest)
+    lead = moved.shape[: nd - len(axes)]
+    n = int(np.prod(moved.shape[nd - len(axes) :]))
+    flat = reshape(moved, lead + (1, n))
+    eye = np.eye(n, dtype=bool)
+    # row j holds the slice with element j replaced by 1; its product is the product of the others
+    others = prod(where(eye, 1, flat), axis=-1)
+    return moveaxis(reshape(others, moved.shape), dest, axes)
+
+
+_prod = defprim("prod", _prod_forward, vjp=_prod_vjp, jvp="elementwise")
+_prod.jvps = (
+    lambda t, ans, x, axis=None, keepdims=False: sum(
+        _prod_vjp(1, ans, x, axis, True) * t, axis=axis, keepdims=keepdims
+    ),
+)
+
+
+def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Product of elements over ``axis``; the gradient is exact even when some elements are zero."""
+    return _prod(x, axis=_axis_param(axis), keepdims=keepdims)
+
+
+# -- logsumexp -----------------------------------------------------------------------------------------
+def _logsumexp_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    m = np.max(x, axis=axis, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
+    m = np.where(np.isfinite(m), m, 0)  # an all -inf slice: shift by 0, the log of 0 gives -inf
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        out = np.squeeze(out, axis=normalize_axis(axis, x.ndim)) if x.ndim else out.reshape(())
+    return out.astype(np.result_type(x, np.float16), copy=False)
+
+
+def _logsumexp_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    shape = shape_of(x)
+    kept = ans if keepdims else reshape(ans, _kept_shape(shape, axis))
+    finite = np.isfinite(data_of(kept))  # -inf (all -inf slice) gets 0, not exp(-inf + inf) = nan
+    safe = where(finite, kept, 0)
+    weights = where(finite, exp(x - safe), 0)
+    return _spread(g, x, axis, keepdims) * weights
+
+
+_logsumexp = defprim("logsumexp", _logsumexp_forward, vjp=_logsumexp_vjp)
+_logsumexp.jvps = (
+    lambda t, ans, x, axis=None, keepdims=False: sum(
+        _logsumexp_vjp(1, ans, x, axis, True) * t, axis=axis, keepdims=keepdims
+    ),
+)
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """``log(sum(exp(x)))`` over ``axis``, computed without overflow."""
+    return _logsumexp(x, axis=_axis_param(axis), keepdims=keepdims)
+
+
+# -- statistics ---------------------------------------------------------------------------------------
+def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Variance over ``axis`` (``ddof`` as in NumPy), composed from differentiable primitives."""
+    axis = _axis_param(axis)
+    n = _count(shape_of(x), axis)
+    centered = x - mean(x, axis=axis, keepdims=True)
+    return sum(centered * centered, axis=axis, keepdims=keepdims) / (n - ddof)
+
+
+def std(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Standard deviation over ``axis``."""
+    return sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+# -- no gradient ------------------------------------------------------------------------------------------
+def _argmax_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.argmax(x, axis=axis, keepdims=keepdims)
+
+
+def _argmin_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.argmin(x, axis=axis, keepdims=keepdims)
+
+
+_argmax = defprim("argmax", _argmax_forward, differentiable=False)
+_argmin = defprim("argmin", _argmin_forward, differentiable=False)
+
+
+def argmax(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Index of the largest element (an integer tensor; no gradient)."""
+    return _argmax(x, axis=axis, keepdims=keepdims)
+
+
+def argmin(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Index of the smallest element (an integer tensor; no gradient)."""
+    return _argmin(x, axis=axis, keepdims=keepdims)

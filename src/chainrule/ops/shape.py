@@ -1,0 +1,375 @@
+"""Operations that move, select or copy elements without changing their values.
+
+Their gradients move the upstream gradient back to where each element came from:
+
+=============================  =============================================================
+op                             gradient of the input
+=============================  =============================================================
+reshape, ravel, flatten,       g reshaped to the input's shape
+expand_dims, squeeze
+transpose, swapaxes, moveaxis  g with the inverse permutation
+broadcast_to                   g summed back to the input's shape (by the engine's un-broadcast)
+x[index], take,                g scattered back to the selected positions; an element selected
+take_along_axis, repeat        several times gets the sum of its gradients
+concatenate, stack, split      the matching slice of g
+pad (constant)                 the slice of g that covers the original
+tile                           g summed over the copies
+astype                         g cast back to the input's dtype
+=============================  =============================================================
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from .._shapes import normalize_axis
+from ..errors import ShapeError
+from ..primitive import VariadicRules
+from ..tensor import Tensor
+from ._base import data_of, defprim, shape_of
+
+
+# -- reshape and transpose ----------------------------------------------------------------------------
+def _reshape_forward(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    try:
+        return np.reshape(x, shape)
+    except ValueError:
+        raise ShapeError(
+            f"reshape: cannot reshape an array of shape {x.shape} ({x.size} elements) into shape {shape}"
+        ) from None
+
+
+_reshape = defprim("reshape", _reshape_forward, vjp=lambda g, ans, x, shape: reshape(g, shape_of(x)), jvp="linear")
+
+
+def reshape(x: Any, *shape: Any) -> Any:
+    """Same elements in a new shape (one dimension may be -1)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    shape = tuple(int(s) for s in shape)
+    if shape_of(x) == shape:
+        return x
+    return _reshape(x, shape=shape)
+
+
+def _transpose_forward(x: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
+    return np.transpose(x, axes)
+
+
+def _transpose_vjp(g: Any, ans: Any, x: Any, axes: Any) -> Any:
+    if axes is None:
+        return transpose(g)
+    return transpose(g, tuple(np.argsort(axes)))
+
+
+_transpose = defprim("transpose", _transpose_forward, vjp=_transpose_vjp, jvp="linear")
+
+
+def transpose(x: Any, axes: Any = None) -> Any:
+    """Permute the axes (reverse them by default)."""
+    if axes is not None:
+        nd = len(shape_of(x))
+        axes = tuple(int(a) % nd if nd else 0 for a in axes)
+        if sorted(axes) != list(range(nd)):
+            raise ShapeError(f"transpose: axes {axes} are not a permutation of the {nd} axes of shape {shape_of(x)}")
+    return _transpose(x, axes=axes)
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
+    """Exchange two axes."""
+    nd = len(shape_of(x))
+    perm = list(range(nd))
+    a, b = normalize_axis(axis1, nd)[0], normalize_axis(axis2, nd)[0]
+    perm[a], perm[b] = perm[b], perm[a]
+    return transpose(x, tuple(perm))
+
+
+def moveaxis(x: Any, source: Any, destination: Any) -> Any:
+    """Move axes to new positions (as ``np.moveaxis``)."""
+    nd = len(shape_of(x))
+    src = _axis_tuple(source, nd)
+    dst = _axis_tuple(destination, nd)
+    if len(src) != len(dst):
+        raise ShapeError("moveaxis: source and destination must have the same number of axes")
+    rest = [a for a in range(nd) if a not in src]
+    for d, s in sorted(zip(dst, src, strict=True)):
+        rest.insert(d, s)
+    return transpose(x, tuple(rest))
+
+
+def _axis_tuple(axis: Any, nd: int) -> tuple[int, ...]:
+    if isinstance(axis, (int, np.integer)):
+        axis = (int(axis),)
+    out = []
+    for a in axis:
+        if not -nd <= a < nd:
+            raise ShapeError(f"axis {a} is out of range for an array with {nd} dimension(s)")
+        out.append(int(a) % nd)
+    if len(set(out)) != len(out):
+        raise ShapeError(f"repeated axis in {tuple(axis)}")
+    return tuple(out)
+
+
+def expand_dims(x: Any, axis: Any) -> Any:
+    """Insert axes of length 1."""
+    return reshape(x, np.expand_dims(np.empty(shape_of(x), dtype=bool), axis).shape)
+
+
+def squeeze(x: Any, axis: Any = None) -> Any:
+    """Remove axes of length 1 (all of them, or those named)."""
+    try:
+        shape = np.squeeze(np.empty(shape_of(x), dtype=bool), axis=axis).shape
+    except ValueError as e:
+        raise ShapeError(f"squeeze: {e} (shape {shape_of(x)})") from None
+    return reshape(x, shape)
+
+
+def ravel(x: Any) -> Any:
+    """The elements as a 1-D array."""
+    return reshape(x, (-1,))
+
+
+flatten = ravel
+
+
+def _broadcast_to_forward(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    try:
+        return np.broadcast_to(x, shape)
+    except ValueError:
+        raise ShapeError(
+            f"broadcast_to: an array of shape {x.shape} cannot be broadcast to shape {shape} "
+            "(each dimension must match or be 1, comparing from the right)"
+        ) from None
+
+
+# the engine sums the gradient back to the input's shape: the rule passes g through unchanged
+_broadcast_to = defprim("broadcast_to", _broadcast_to_forward, vjp=lambda g, ans, x, shape: g, jvp="linear")
+
+
+def broadcast_to(x: Any, shape: Any) -> Any:
+    """Broadcast ``x`` to ``shape`` (a read-only view)."""
+    shape = tuple(int(s) for s in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+    if shape_of(x) == shape:
+        return x
+    return _broadcast_to(x, shape=shape)
+
+
+def _astype_forward(x: np.ndarray, dtype: Any) -> np.ndarray:
+    return x.astype(dtype)
+
+
+# the engine casts every gradient to its input's dtype: the rule passes g through
+astype = defprim("astype", _astype_forward, vjp=lambda g, ans, x, dtype: g, jvp="linear")
+
+
+# -- indexing -----------------------------------------------------------------------------------------
+def _raw_index(index: Any) -> Any:
+    if isinstance(index, tuple):
+        return tuple(data_of(i) for i in index)
+    if isinstance(index, list):
+        return (
+            np.asarray([data_of(i) for i in index]) if any(isinstance(i, Tensor) for i in index) else np.asarray(index)
+        )
+    return data_of(index)
+
+
+def _is_basic(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items)
+
+
+def _getitem_forward(x: np.ndarray, index: Any) -> np.ndarray:
+    try:
+        return x[index]
+    except IndexError as e:
+        raise IndexError(f"getitem: {e} (indexing an array of shape {x.shape})") from None
+
+
+def _scatter_add_forward(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)  # repeated indices add their gradients
+    return out
+
+
+_getitem = defprim(
+    "getitem",
+    _getitem_forward,
+    vjp=lambda g, ans, x, index: scatter_add(g, index, shape_of(x)),
+    jvp="linear",
+)
+_scatter_add = defprim(
+    "scatter_add",
+    _scatter_add_forward,
+    vjp=lambda g, ans, u, index, shape: _getitem(g, index=index),
+    jvp="linear",
+)
+
+
+def getitem(x: Any, index: Any) -> Any:
+    """``x[index]``: basic slicing, integer arrays (repeats add their gradients) and boolean masks."""
+    return _getitem(x, index=_raw_index(index))
+
+
+def scatter_add(values: Any, index: Any, shape: tuple[int, ...]) -> Any:
+    """Zeros of ``shape`` with ``values`` added at ``index`` (the gradient of ``x[index]``)."""
+    return _scatter_add(values, index=_raw_index(index), shape=tuple(shape))
+
+
+def take(x: Any, indices: Any, axis: int | None = None) -> Any:
+    """Elements at ``indices`` along ``axis`` (of the flattened array when ``axis`` is None)."""
+    idx = np.asarray(data_of(indices))
+    if axis is None:
+        return getitem(ravel(x), idx)
+    nd = len(shape_of(x))
+    a = normalize_axis(axis, nd)[0]
+    return getitem(x, (slice(None),) * a + (idx,))
+
+
+def take_along_axis(x: Any, indices: Any, axis: int) -> Any:
+    """Pick along ``axis`` with an index array shaped like ``x`` (as ``np.take_along_axis``)."""
+    idx = np.asarray(data_of(indices))
+    shape = shape_of(x)
+    nd = len(shape)
+    if idx.ndim != nd:
+        raise ShapeError(f"take_along_axis: indices have {idx.ndim} dimensions but the array has {nd} (shape {shape})")
+    a = normalize_axis(axis, nd)[0]
+    fancy = []
+    for d in range(nd):
+        if d == a:
+            fancy.append(idx)
+        else:
+            fancy.append(np.arange(shape[d]).reshape((1,) * d + (-1,) + (1,) * (nd - d - 1)))
+    return getitem(x, tuple(fancy))
+
+
+# -- joining and splitting --------------------------------------------------------------------------------
+def _concatenate_forward(*xs: np.ndarray, axis: int = 0) -> np.ndarray:
+    try:
+        return np.concatenate(xs, axis=axis)
+    except ValueError as e:
+        raise ShapeError(f"concatenate: {e}; shapes {[x.shape for x in xs]} along axis {axis}") from None
+
+
+def _concatenate_vjp(argnum: int, g: Any, ans: Any, *xs: Any, axis: int = 0) -> Any:
+    nd = len(shape_of(xs[0]))
+    a = normalize_axis(axis, nd)[0]
+    start = builtins.sum(shape_of(x)[a] for x in xs[:argnum])
+    stop = start + shape_of(xs[argnum])[a]
+    return _getitem(g, index=(slice(None),) * a + (slice(start, stop),))
+
+
+def _concatenate_jvp(argnum: int, t: Any, ans: Any, *xs: Any, axis: int = 0) -> Any:
+    nd = len(shape_of(xs[0]))
+    a = normalize_axis(axis, nd)[0]
+    start = builtins.sum(shape_of(x)[a] for x in xs[:argnum])
+    index = (slice(None),) * a + (slice(start, start + shape_of(xs[argnum])[a]),)
+    return scatter_add(t, index, shape_of(ans))
+
+
+_concatenate = defprim(
+    "concatenate",
+    _concatenate_forward,
+    vjp=VariadicRules(_concatenate_vjp),
+    jvp=VariadicRules(_concatenate_jvp),
+)
+
+
+def concatenate(arrays: Any, axis: int | None = 0) -> Any:
+    """Join arrays along an existing axis."""
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("concatenate: need at least one array")
+    if axis is None:
+        arrays = [ravel(a) for a in arrays]
+        axis = 0
+    return _concatenate(*arrays, axis=int(axis))
+
+
+def stack(arrays: Any, axis: int = 0) -> Any:
+    """Join arrays along a new axis."""
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("stack: need at least one array")
+    shapes = {shape_of(a) for a in arrays}
+    if len(shapes) > 1:
+        raise ShapeError(f"stack: all arrays must have the same shape, got {sorted(shapes)}")
+    return concatenate([expand_dims(a, axis) for a in arrays], axis=axis)
+
+
+def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
+    """Split into pieces along ``axis`` (as ``np.split``)."""
+    shape = shape_of(x)
+    a = normalize_axis(axis, len(shape))[0]
+    n = shape[a]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        if k <= 0 or n % k:
+            raise ShapeError(f"split: an axis of length {n} cannot be split into {k} equal sections")
+        bounds = [i * (n // k) for i in range(k + 1)]
+    else:
+        bounds = [0, *[int(i) for i in indices_or_sections], n]
+    lead = (slice(None),) * a
+    return [getitem(x, lead + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def array_split(x: Any, sections: int, axis: int = 0) -> list[Any]:
+    """Split into ``sections`` nearly equal pieces (as ``np.array_split``)."""
+    n = shape_of(x)[normalize_axis(axis, len(shape_of(x)))[0]]
+    q, r = divmod(n, sections)
+    sizes = [q + 1] * r + [q] * (sections - r)
+    return split(x, np.cumsum(sizes)[:-1].tolist(), axis=axis)
+
+
+# -- padding, repeating, tiling -------------------------------------------------------------------------
+def _pad_forward(x: np.ndarray, pad_width: Any, constant_values: Any) -> np.ndarray:
+    return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
+
+
+def _pad_vjp(g: Any, ans: Any, x: Any, pad_width: Any, constant_values: Any) -> Any:
+    shape = shape_of(x)
+    widths = np.broadcast_to(
+        np.asarray(pad_width, dtype=int).reshape(-1, 2) if np.ndim(pad_width) else pad_width, (len(shape), 2)
+    )
+    index = tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(widths, shape, strict=True))
+    return _getitem(g, index=index)
+
+
+_pad = defprim("pad", _pad_forward, vjp=_pad_vjp, jvp="linear")
+
+
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Any:
+    """Pad with a constant (as ``np.pad(..., mode="constant")``)."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad: only mode='constant' is differentiable here, got mode={mode!r}")
+    shape = shape_of(x)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2)) if len(shape) else np.zeros((0, 2), int)
+    return _pad(x, pad_width=tuple(map(tuple, widths.tolist())), constant_values=constant_values)
+
+
+def repeat(x: Any, repeats: Any, axis: int | None = None) -> Any:
+    """Repeat each element ``repeats`` times (as ``np.repeat``); gradients of the copies add up."""
+    if axis is None:
+        x = ravel(x)
+        axis = 0
+    n = shape_of(x)[normalize_axis(axis, len(shape_of(x)))[0]]
+    idx = np.repeat(np.arange(n), repeats)
+    return take(x, idx, axis=axis)
+
+
+def tile(x: Any, reps: Any) -> Any:
+    """Repeat the whole array (as ``np.tile``); gradients of the copies add up."""
+    reps = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
+    shape = shape_of(x)
+    d = builtins.max(len(shape), len(reps))
+    shape = (1,) * (d - len(shape)) + shape
+    reps = (1,) * (d - len(reps)) + reps
+    interleaved = tuple(v for s in shape for v in (1, s))
+    expanded = tuple(v for r, s in zip(reps, shape, strict=True) for v in (r, s))
+    out = broadcast_to(reshape(x, interleaved), expanded)
+    return reshape(out, tuple(r * s for r, s in zip(reps, shape, strict=True)))

@@ -1,0 +1,109 @@
+"""Optimizer base class and SGD."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from ..engine import no_grad
+from ..tensor import Tensor
+
+
+class Optimizer:
+    """Holds the parameters to update and any per-parameter state (momentum buffers ...)."""
+
+    def __init__(self, params: Iterable[Tensor], lr: float) -> None:
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__}: got an empty list of parameters")
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Tensor) or not p.requires_grad:
+                raise TypeError(f"{type(self).__name__}: parameter {i} is not a tensor that requires a gradient")
+        if lr <= 0:
+            raise ValueError(f"{type(self).__name__}: the learning rate must be positive, got {lr}")
+        self.lr = float(lr)
+        self.state: list[dict[str, np.ndarray]] = [{} for _ in self.params]
+        self.step_count = 0
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (call before each backward pass)."""
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient."""
+        with no_grad():
+            self.step_count += 1
+            for p, state in zip(self.params, self.state, strict=True):
+                if p.grad is not None:
+                    g = p.grad.data if isinstance(p.grad, Tensor) else p.grad
+                    self._update(p, g, state)
+
+    def _update(self, p: Tensor, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, Any]:
+        """Hyper-parameters and per-parameter buffers as plain arrays (no pickle needed to save them)."""
+        out: dict[str, Any] = {"lr": np.asarray(self.lr), "step_count": np.asarray(self.step_count)}
+        for i, state in enumerate(self.state):
+            for k, v in state.items():
+                out[f"state.{i}.{k}"] = np.array(v, copy=True)
+        return out
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        from ..errors import CheckpointError
+
+        self.lr = float(state.get("lr", self.lr))
+        self.step_count = int(state.get("step_count", self.step_count))
+        self.state = [{} for _ in self.params]
+        for key, value in state.items():
+            if key.startswith("state."):
+                _, i, name = key.split(".", 2)
+                i = int(i)
+                if i >= len(self.params) or np.shape(value) != self.params[i].shape:
+                    raise CheckpointError(f"optimizer state {key!r} does not match parameter {i}")
+                self.state[i][name] = np.array(value, copy=True)
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent: ``p -= lr * g``, optionally with momentum, Nesterov and weight decay.
+
+    >>> import chainrule as cr
+    >>> w = cr.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = cr.optim.SGD([w], lr=0.1)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w.data.tolist()
+    [0.8, -1.6]
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Tensor],
+        lr: float = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum}")
+        if nesterov and momentum == 0:
+            raise ValueError("SGD: Nesterov momentum needs momentum > 0")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.weight_decay = float(weight_decay)
+
+    def _update(self, p: Tensor, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        if self.weight_decay:
+            g = g + self.weight_decay * p.data
+        if self.momentum:
+            buf = state.get("momentum")
+            if buf is None:
+                buf = state["momentum"] = np.array(g, dtype=p.dtype, copy=True)
+            else:
+                buf *= self.momentum
+                buf += g
+            g = g + self.momentum * buf if self.nesterov else buf
+        p.sub_(self.lr * g)

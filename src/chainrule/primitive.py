@@ -1,0 +1,140 @@
+"""Primitives: an operation's forward function and its derivative rules, declared together as data.
+
+A primitive is the unit the engine records. Each one says, in one place:
+
+* ``forward``   the NumPy computation, ``forward(*inputs, **params) -> ans``;
+* ``vjp``       one backward rule per input, ``rule(g, ans, *inputs, **params)`` returning dL/d(input)
+                = upstream gradient ``g`` times the local derivative (``None`` where no gradient flows);
+* ``jvp``       one forward-mode rule per input, ``rule(t, ans, *inputs, **params)`` returning the
+                output tangent caused by that input's tangent ``t``; or a shorthand:
+                ``"elementwise"`` (the vjp rule is already ``upstream * local`` elementwise, so it serves
+                as the jvp rule too) or ``"linear"`` (the op is linear in that input: push the tangent
+                through the forward function itself).
+
+Rules are written with chainrule's own operations, so the backward pass can itself be recorded
+(``create_graph=True``) and differentiated again. The engine never looks at a primitive's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .errors import MissingRuleError
+
+Rule = Callable[..., Any] | None
+JvpRule = Callable[..., Any] | str | None
+
+#: every primitive defined so far, by name (built-ins and user-defined ones alike)
+REGISTRY: dict[str, Primitive] = {}
+
+JVP_SHORTHANDS = ("elementwise", "linear")
+
+
+class Primitive:
+    """An operation with its forward function and per-input derivative rules.
+
+    >>> import numpy as np
+    >>> square = Primitive("my_square", np.square, vjp=(lambda g, ans, x: g * 2 * x,), jvp="elementwise")
+    >>> square.vjps[0](1.0, None, 3.0)
+    6.0
+    """
+
+    __slots__ = ("name", "forward", "vjps", "jvps", "differentiable", "doc")
+
+    def __init__(
+        self,
+        name: str,
+        forward: Callable[..., Any],
+        vjp: Rule | Sequence[Rule] = None,
+        jvp: JvpRule | Sequence[JvpRule] = None,
+        *,
+        differentiable: bool = True,
+        doc: str | None = None,
+        register: bool = True,
+    ) -> None:
+        if not callable(forward):
+            raise TypeError(f"primitive {name!r}: forward must be callable, got {type(forward).__name__}")
+        vjps = _as_rules(vjp)
+        jvps = _as_rules(jvp)
+        if differentiable and not any(r is not None for r in vjps):
+            raise MissingRuleError(
+                f"primitive {name!r} defines no backward (vjp) rule; give one per input, "
+                "or pass differentiable=False for an operation without a gradient (like argmax)"
+            )
+        for r in vjps:
+            if r is not None and not callable(r):
+                raise TypeError(f"primitive {name!r}: each vjp rule must be callable or None, got {r!r}")
+        for r in jvps:
+            if r is not None and not callable(r) and r not in JVP_SHORTHANDS:
+                raise TypeError(f"primitive {name!r}: each jvp rule must be callable, None, or one of {JVP_SHORTHANDS}")
+        if isinstance(jvps, tuple) and len(jvps) == 1 and len(vjps) > 1 and isinstance(jvps[0], str):
+            jvps = jvps * len(vjps)  # one shorthand applies to every input
+        self.name = name
+        self.forward = forward
+        self.vjps = vjps
+        self.jvps = jvps
+        self.differentiable = differentiable
+        self.doc = doc or getattr(forward, "__doc__", None)
+        if register:
+            REGISTRY[name] = self
+
+    def vjp_rule(self, argnum: int) -> Callable[..., Any]:
+        """The backward rule for input ``argnum``, or a :class:`MissingRuleError` naming the op."""
+        rules = self.vjps
+        rule = rules[argnum] if argnum < len(rules) else None
+        if rule is None:
+            raise MissingRuleError(
+                f"{self.name}: no gradient rule for input {argnum}; that input cannot require a gradient "
+                "(pass it as a constant, or give the primitive a vjp rule for it)"
+            )
+        return rule
+
+    def jvp_rule(self, argnum: int) -> JvpRule:
+        """The forward-mode rule for input ``argnum`` (callable or shorthand), or an error naming the op."""
+        rules = self.jvps
+        rule = rules[argnum] if argnum < len(rules) else None
+        if rule is None:
+            raise MissingRuleError(
+                f"{self.name}: no forward-mode (jvp) rule for input {argnum}; forward mode cannot pass "
+                "through this operation (use reverse mode, or give the primitive a jvp rule)"
+            )
+        if rule == "elementwise":
+            return self.vjp_rule(argnum)
+        return rule
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+def _as_rules(rules: Any) -> Any:
+    if rules is None:
+        return ()
+    if isinstance(rules, VariadicRules):
+        return rules
+    if callable(rules) or isinstance(rules, str):
+        return (rules,)
+    return tuple(rules)
+
+
+class VariadicRules:
+    """Rules for a primitive that takes any number of array inputs (concatenate, stack, einsum).
+
+    ``rule(argnum, g, ans, *inputs, **params)`` serves every input; indexing gives the per-input rule the
+    engine calls, so the engine treats variadic and fixed-arity primitives the same way.
+    """
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: Callable[..., Any]) -> None:
+        self.rule = rule
+
+    def __getitem__(self, argnum: int) -> Callable[..., Any]:
+        rule = self.rule
+        return lambda *a, **k: rule(argnum, *a, **k)
+
+    def __len__(self) -> int:
+        return 1 << 30
+
+    def __iter__(self):
+        yield self.rule

@@ -1,0 +1,637 @@
+"""Tensor: a NumPy array that remembers how it was computed.
+
+:func:`bind` is the hot path of the whole library: it runs a primitive's forward function on the
+arrays inside its inputs and, only when grad mode is on and some input requires a gradient, records a
+:class:`~chainrule.engine.Node` that caches what the backward rules need.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import engine
+from .engine import GRAD_MODE, STATE, Node, backprop, check_seed, node_meta
+from .errors import DtypeError, InplaceError, NonScalarBackwardError
+from .primitive import Primitive
+
+ndarray = np.ndarray
+_asarray = np.asarray
+
+
+class _TensorOps:
+    """Operators and NumPy-style methods of :class:`Tensor` (each one a chainrule operation)."""
+
+    __slots__ = ()
+
+    def __add__(self, other: Any) -> Any:
+        return _ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return _ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        return _ops.subtract(self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return _ops.subtract(other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return _ops.multiply(self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return _ops.multiply(other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        return _ops.divide(self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return _ops.divide(other, self)
+
+    def __pow__(self, other: Any) -> Any:
+        return _ops.power(self, other)
+
+    def __rpow__(self, other: Any) -> Any:
+        return _ops.power(other, self)
+
+    def __matmul__(self, other: Any) -> Any:
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return _ops.matmul(other, self)
+
+    def __floordiv__(self, other: Any) -> Any:
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Any:
+        return _ops.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Any:
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Any:
+        return _ops.remainder(other, self)
+
+    def __neg__(self) -> Any:
+        return _ops.negative(self)
+
+    def __pos__(self) -> Any:
+        return self
+
+    def __abs__(self) -> Any:
+        return _ops.absolute(self)
+
+    def __invert__(self) -> Any:
+        return _ops.logical_not(self)
+
+    def __and__(self, other: Any) -> Any:
+        return _ops.logical_and(self, other)
+
+    def __rand__(self, other: Any) -> Any:
+        return _ops.logical_and(other, self)
+
+    def __or__(self, other: Any) -> Any:
+        return _ops.logical_or(self, other)
+
+    def __ror__(self, other: Any) -> Any:
+        return _ops.logical_or(other, self)
+
+    def __xor__(self, other: Any) -> Any:
+        return _ops.logical_xor(self, other)
+
+    def __lt__(self, other: Any) -> Any:
+        return _ops.less(self, other)
+
+    def __le__(self, other: Any) -> Any:
+        return _ops.less_equal(self, other)
+
+    def __gt__(self, other: Any) -> Any:
+        return _ops.greater(self, other)
+
+    def __ge__(self, other: Any) -> Any:
+        return _ops.greater_equal(self, other)
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return _ops.equal(self, other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return _ops.not_equal(self, other)
+
+    def __getitem__(self, index: Any) -> Any:
+        return _ops.getitem(self, index)
+
+    def __iter__(self) -> Any:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (_ops.getitem(self, i) for i in range(len(self._data)))
+
+    @property
+    def T(self) -> Any:  # noqa: N802 - NumPy's name
+        """The transpose (axes reversed)."""
+        return _ops.transpose(self)
+
+    @property
+    def mT(self) -> Any:  # noqa: N802
+        """Transpose of the last two axes."""
+        return _ops.swapaxes(self, -1, -2)
+
+    def reshape(self, *shape: Any) -> Any:
+        """Same elements in a new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
+        return _ops.reshape(self, *shape)
+
+    def transpose(self, *axes: Any) -> Any:
+        """Permute the axes: ``t.transpose()``, ``t.transpose(1, 0)`` or ``t.transpose((1, 0))``."""
+        if (len(axes) == 1 and isinstance(axes[0], (tuple, list))) or not axes:
+            return _ops.transpose(self, axes[0] if axes else None)
+        return _ops.transpose(self, axes)
+
+    def astype(self, dtype: Any) -> Any:
+        """A copy cast to ``dtype`` (differentiable between floating dtypes)."""
+        dtype = np.dtype(dtype)
+        if dtype == self._data.dtype:
+            return self
+        if dtype.kind not in "fc":
+            return Tensor._wrap(self._data.astype(dtype), None, False)
+        return _ops.astype(self, dtype=dtype)
+
+    def clip(self, a_min: Any = None, a_max: Any = None) -> Any:
+        return _ops.clip(self, a_min, a_max)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        # NumPy hands `ndarray <op> tensor` to us; route the ufunc to the chainrule operation of that name
+        if method == "__call__" and not kwargs:
+            op = _UFUNCS.get(ufunc.__name__)
+            if op is not None:
+                return op(*inputs)
+        from .errors import UnsupportedOperationError
+
+        raise UnsupportedOperationError(
+            f"NumPy's {ufunc.__name__}{'' if method == '__call__' else '.' + method} is not supported on chainrule "
+            "tensors (it would silently drop gradients); use the chainrule function of that name, or apply it to "
+            "t.numpy() if you need no gradient"
+        )
+
+
+class Tensor(_TensorOps):
+    """An n-dimensional array with an optional gradient.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(3.0, requires_grad=True)
+    >>> y = x * x + 2 * x
+    >>> y.backward()
+    >>> x.grad          # dy/dx = 2x + 2
+    array(8.)
+    """
+
+    __slots__ = ("_data", "grad", "requires_grad", "_node", "_mutated_at", "_hooks", "name", "__weakref__")
+    # NumPy: let our reflected operators and __array_ufunc__ win over ndarray's
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
+        if isinstance(data, Tensor):
+            data = data._data
+        arr = np.array(data, dtype=dtype)  # a copy: later changes to the caller's array don't leak in
+        if arr.dtype == object or arr.dtype.kind in "USV":
+            raise DtypeError(f"cannot make a tensor from data of dtype {arr.dtype}; give numbers")
+        self._data = arr
+        self.grad: Any = None
+        self._node: Node | None = None
+        self._mutated_at = 0
+        self._hooks: list | None = None
+        self.name = name
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # -- construction without checks, for the hot path ---------------------------------------------
+    @classmethod
+    def _wrap(cls, data: ndarray, node: Node | None, requires_grad: bool) -> Tensor:
+        t = object.__new__(cls)
+        t._data = data
+        t.grad = None
+        t.requires_grad = requires_grad
+        t._node = node
+        t._mutated_at = 0
+        t._hooks = None
+        t.name = None
+        return t
+
+    # -- array-like properties ----------------------------------------------------------------------
+    @property
+    def data(self) -> ndarray:
+        """The underlying NumPy array (not tracked: computations on it record nothing)."""
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        value = _asarray(value.data if isinstance(value, Tensor) else value)
+        self._bump()
+        self._data = value
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def size(self) -> int:
+        return self._data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user created (and results of operations that record no graph)."""
+        return self._node is None
+
+    @property
+    def node(self) -> Node | None:
+        """The recorded operation that produced this tensor (None for leaves)."""
+        return self._node
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __bool__(self) -> bool:
+        return bool(self._data)
+
+    def __float__(self) -> float:
+        return float(self._data)
+
+    def __int__(self) -> int:
+        return int(self._data)
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors can be used as an index, not {self._data.dtype}")
+        return int(self._data)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> ndarray:
+        # np.asarray(t) gives the values; it is not recorded (use chainrule's functions for that)
+        if dtype is None:
+            return self._data if not copy else self._data.copy()
+        return self._data.astype(dtype, copy=bool(copy) if copy is not None else False)
+
+    def numpy(self) -> ndarray:
+        """The values as a NumPy array (shares memory; not tracked)."""
+        return self._data
+
+    def item(self) -> Any:
+        """The single value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise ValueError(f"item() needs a tensor with exactly one element, this one has shape {self.shape}")
+        return self._data.item()
+
+    def tolist(self) -> Any:
+        return self._data.tolist()
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._data, separator=", ", prefix="tensor(", precision=4, threshold=40)
+        extra = []
+        if self._data.dtype != np.float64 or self._data.size == 0:
+            extra.append(f"dtype={self._data.dtype}")
+        if self._node is not None:
+            extra.append(f"grad_fn={self._node.prim.name}")
+        elif self.requires_grad:
+            extra.append("requires_grad=True")
+        if self.name:
+            extra.append(f"name={self.name!r}")
+        return "tensor(" + ", ".join([body, *extra]) + ")"
+
+    # -- gradients ----------------------------------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Mark a leaf tensor as needing a gradient (floating dtypes only)."""
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise DtypeError(
+                f"only floating-point tensors can require gradients; this one has dtype {self._data.dtype}. "
+                "Convert it first, e.g. cr.tensor(data, dtype='float64', requires_grad=True)"
+            )
+        if not requires_grad and self._node is not None:
+            raise InplaceError(
+                "requires_grad cannot be turned off on the result of an operation; use .detach() instead"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> Tensor:
+        """The same values, cut from the graph (shares memory)."""
+        return Tensor._wrap(self._data, None, False)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient."""
+        self.grad = None
+
+    def retain_grad(self) -> Tensor:
+        """Keep ``.grad`` for this non-leaf tensor during backward (leaves always keep theirs)."""
+        if self._node is not None:
+            node_meta(self._node)["retained"] = weakref.ref(self)
+        return self
+
+    def register_hook(self, hook: Callable[[Any], Any]) -> Callable[[], None]:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None return replaces it.
+
+        Returns a function that removes the hook.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that does not require a gradient")
+        if self._node is not None:
+            hooks = node_meta(self._node).setdefault("hooks", [])
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        hooks.append(hook)
+        return lambda: hooks.remove(hook) if hook in hooks else None
+
+    def backward(self, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
+        """Compute the gradient of this tensor with respect to every leaf that requires one.
+
+        The gradients are *added* to each leaf's ``.grad`` (call ``zero_grad()`` between steps).
+        ``grad`` is dL/d(self); it may be omitted only when this tensor holds a single value.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a tensor that does not require a gradient: no input of the computation "
+                "had requires_grad=True (or it ran inside no_grad())"
+            )
+        if grad is None:
+            if self._data.size != 1:
+                raise NonScalarBackwardError(
+                    f"backward() without a gradient needs a tensor with one element, but this one has shape "
+                    f"{self.shape}. Reduce it to a scalar first (e.g. y.sum().backward()), or pass the seed "
+                    "gradient dL/dy explicitly: y.backward(grad) with grad of the same shape"
+                )
+            seed = np.ones(self.shape, dtype=self._data.dtype)
+        else:
+            seed = grad._data if isinstance(grad, Tensor) else _asarray(grad, dtype=self._data.dtype)
+            check_seed(seed, self.shape, "the tensor")
+        if retain_graph is None:
+            retain_graph = create_graph
+        root = self._node if self._node is not None else self
+        if create_graph:
+            seed = Tensor._wrap(seed, None, False) if not isinstance(grad, Tensor) else grad
+            with engine.enable_grad():
+                backprop(root, seed, retain_graph=retain_graph, create_graph=True, wrap=_wrap_cached)
+        else:
+            backprop(root, seed, retain_graph=retain_graph)
+
+    # -- in-place changes (tracked, so cached values can be checked) ---------------------------------
+    def _bump(self) -> None:
+        STATE.clock += 1
+        self._mutated_at = STATE.clock
+
+    def _check_inplace(self, what: str) -> None:
+        if self.requires_grad and GRAD_MODE.enabled:
+            raise InplaceError(
+                f"{what}: in-place change of a tensor that requires a gradient would corrupt the graph. "
+                "Do it inside `with cr.no_grad():` (e.g. an optimizer step), or compute a new tensor instead"
+            )
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_inplace("__setitem__")
+        value = value._data if isinstance(value, Tensor) else value
+        index = index._data if isinstance(index, Tensor) else index
+        self._own_data()
+        self._data[index] = value
+        self._bump()
+
+    def _own_data(self) -> None:
+        if not self._data.flags.writeable:
+            self._data = self._data.copy()
+
+    def _inplace(self, what: str, fn: Callable[[ndarray, Any], Any], other: Any) -> Tensor:
+        self._check_inplace(what)
+        other = other._data if isinstance(other, Tensor) else other
+        self._own_data()
+        fn(self._data, other, out=self._data, casting="same_kind")
+        self._bump()
+        return self
+
+    def add_(self, other: Any) -> Tensor:
+        return self._inplace("add_", np.add, other)
+
+    def sub_(self, other: Any) -> Tensor:
+        return self._inplace("sub_", np.subtract, other)
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._inplace("mul_", np.multiply, other)
+
+    def div_(self, other: Any) -> Tensor:
+        return self._inplace("div_", np.divide, other)
+
+    def fill_(self, value: Any) -> Tensor:
+        self._check_inplace("fill_")
+        self._own_data()
+        self._data.fill(value)
+        self._bump()
+        return self
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def copy_(self, other: Any) -> Tensor:
+        self._check_inplace("copy_")
+        self._own_data()
+        np.copyto(self._data, other._data if isinstance(other, Tensor) else other, casting="same_kind")
+        self._bump()
+        return self
+
+
+def _wrap_cached(data: Any, node: Node) -> Tensor:
+    """A tensor standing for a node's cached output, connected to the graph (used by create_graph)."""
+    return Tensor._wrap(data, node, True)
+
+
+def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
+    """Run primitive ``prim`` on ``args`` and record a node when a gradient will be needed.
+
+    With no tensor among the arguments, this is just the NumPy forward function (so gradient rules
+    run at NumPy speed on plain arrays). Otherwise the result is a Tensor.
+    """
+    raw = list(args)
+    has_tensor = False
+    needs_grad = False
+    i = 0
+    for a in args:
+        if isinstance(a, Tensor):
+            has_tensor = True
+            raw[i] = a._data
+            if a.requires_grad:
+                needs_grad = True
+        i += 1
+    if not has_tensor:
+        return prim.forward(*args, **params)
+    try:
+        out = prim.forward(*raw, **params)
+    except ValueError as e:
+        raise _shape_error(prim, raw, e) from None
+    if type(out) is not ndarray:
+        out = _asarray(out)
+    extras = STATE.extras
+    if needs_grad and GRAD_MODE.enabled:
+        if not prim.differentiable:
+            return Tensor._wrap(out, None, False)
+        parents = tuple((a._node or a) if isinstance(a, Tensor) and a.requires_grad else None for a in args)
+        node = Node(prim, args, raw, params, out, parents)
+        if extras is not None:
+            extras.on_node(node, out)
+        return Tensor._wrap(out, node, True)
+    if extras is not None:
+        extras.on_value(prim, raw, out)
+    return Tensor._wrap(out, None, False)
+
+
+def _shape_error(prim: Primitive, raw: list, err: ValueError) -> Exception:
+    """NumPy's broadcasting complaint, restated with the operation's name and every input's shape."""
+    from .errors import ShapeError
+
+    if isinstance(err, ShapeError) or "broadcast" not in str(err):
+        return err
+    shapes = " and ".join(str(np.shape(r)) for r in raw if isinstance(r, ndarray) or np.ndim(r))
+    return ShapeError(
+        f"{prim.name}: shapes {shapes} cannot be broadcast together (NumPy's rule: compare dimensions from "
+        "the right; each pair must be equal or one of them 1). Reshape one input, e.g. add an axis with "
+        "x.reshape(-1, 1)"
+    )
+
+
+class Op(Primitive):
+    """A primitive bound to the tensor engine: calling it runs the forward pass and records a node."""
+
+    __slots__ = ()
+    __call__ = bind
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+    """Make a tensor from array-like ``data`` (copied).
+
+    >>> import chainrule as cr
+    >>> cr.tensor([[1, 2], [3, 4]], dtype="float32").dtype
+    dtype('float32')
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def as_tensor(x: Any) -> Tensor:
+    """``x`` if it is already a tensor, else a constant tensor wrapping it (no copy for arrays)."""
+    if isinstance(x, Tensor):
+        return x
+    return Tensor._wrap(_asarray(x), None, False)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Operators and methods: Tensor's one accepted dependency upward, into the operations it offers.
+from . import ops as _ops  # noqa: E402  (after Tensor and Op exist: ops are built from them)
+
+
+def _method(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        return fn(self, *args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = fn.__doc__
+    return method
+
+
+_METHODS = [
+    "sum",
+    "mean",
+    "prod",
+    "max",
+    "min",
+    "var",
+    "std",
+    "argmax",
+    "argmin",
+    "logsumexp",
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "sin",
+    "cos",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "softmax",
+    "log_softmax",
+    "squeeze",
+    "flatten",
+    "ravel",
+    "swapaxes",
+    "repeat",
+    "take",
+    "dot",
+    "norm",
+    "trace",
+    "diagonal",
+    "square",
+    "sign",
+    "expand_dims",
+    "tile",
+]
+for _name in _METHODS:
+    setattr(_TensorOps, _name, _method(getattr(_ops, _name), _name))
+
+_UFUNCS = {
+    "add": _ops.add,
+    "subtract": _ops.subtract,
+    "multiply": _ops.multiply,
+    "divide": _ops.divide,
+    "true_divide": _ops.divide,
+    "power": _ops.power,
+    "negative": _ops.negative,
+    "absolute": _ops.absolute,
+    "sign": _ops.sign,
+    "exp": _ops.exp,
+    "exp2": _ops.exp2,
+    "expm1": _ops.expm1,
+    "log": _ops.log,
+    "log2": _ops.log2,
+    "log10": _ops.log10,
+    "log1p": _ops.log1p,
+    "sqrt": _ops.sqrt,
+    "square": _ops.square,
+    "reciprocal": _ops.reciprocal,
+    "sin": _ops.sin,
+    "cos": _ops.cos,
+    "tan": _ops.tan,
+    "arcsin": _ops.arcsin,
+    "arccos": _ops.arccos,
+    "arctan": _ops.arctan,
+    "sinh": _ops.sinh,
+    "cosh": _ops.cosh,
+    "tanh": _ops.tanh,
+    "maximum": _ops.maximum,
+    "minimum": _ops.minimum,
+    "matmul": _ops.matmul,
+    "equal": _ops.equal,
+    "not_equal": _ops.not_equal,
+    "less": _ops.less,
+    "less_equal": _ops.less_equal,
+    "greater": _ops.greater,
+    "greater_equal": _ops.greater_equal,
+    "logical_and": _ops.logical_and,
+    "logical_or": _ops.logical_or,
+    "logical_not": _ops.logical_not,
+    "isfinite": _ops.isfinite,
+    "isnan": _ops.isnan,
+    "isinf": _ops.isinf,
+    "floor": _ops.floor,
+    "ceil": _ops.ceil,
+    "floor_divide": _ops.floor_divide,
+    "remainder": _ops.remainder,
+}
