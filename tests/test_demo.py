@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("sklearn", reason="the digits come from scikit-learn: pip install 'chainrule[train]'")
 
-from chainrule.cli import main  # noqa: E402
+from chainrule.cli import main
 
 
 def test_full_demo_reaches_target_and_is_reproducible(tmp_path, capsys):
