@@ -14,15 +14,45 @@ from ..ops import (
     softplus,
     tanh,
 )
+from ..ops.conv import avg_pool2d, conv2d, max_pool2d
 from . import init
-from .layers import GELU, MLP, Dense, LeakyReLU, ReLU, Sequential, Sigmoid, Softmax, Softplus, Tanh
+from .conv import AvgPool2d, Conv2d, MaxPool2d
+from .layers import (
+    GELU,
+    MLP,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    LeakyReLU,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Softplus,
+    Tanh,
+    Unflatten,
+)
+from .losses import huber, l1
+from .models import cnn
 from .module import Module
+from .norm import BatchNorm1d, LayerNorm
 
 __all__ = [
     "Module",
     "Dense",
     "Sequential",
     "MLP",
+    "cnn",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "Unflatten",
+    "LayerNorm",
+    "BatchNorm1d",
+    "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
     "ReLU",
     "Tanh",
     "Sigmoid",
@@ -39,8 +69,13 @@ __all__ = [
     "leaky_relu",
     "softmax",
     "log_softmax",
+    "conv2d",
+    "max_pool2d",
+    "avg_pool2d",
     "cross_entropy",
     "binary_cross_entropy_with_logits",
     "mse",
+    "l1",
+    "huber",
     "nll",
 ]

@@ -83,8 +83,16 @@ class Sequential(Module):
     def __iter__(self) -> Any:
         return iter(self.layers)
 
+    def __repr__(self) -> str:
+        lines = ["Sequential("]
+        for i, m in enumerate(self.layers):
+            lines.append(f"  ({i}): " + repr(m).replace("\n", "\n  "))
+        return "\n".join(lines) + f"\n)  # {self.num_parameters():,} parameters"
+
 
 class _ModuleList(Module):
+    """Numbered sub-modules (named ``0``, ``1`` ...), so Sequential's parameters are ``layers.0.weight``."""
+
     def __init__(self, modules: Sequence[Module]) -> None:
         super().__init__()
         for i, m in enumerate(modules):
@@ -204,3 +212,100 @@ class MLP(Module):
 
     def extra_repr(self) -> str:
         return " -> ".join(map(str, self.sizes))
+
+
+class Dropout(Module):
+    """Zero each value with probability ``p`` while training, scaling the rest by ``1 / (1 - p)``.
+
+    In ``eval()`` mode it passes values through unchanged, so expected activations match in both modes.
+    The masks come from the layer's own seeded Generator, so runs repeat exactly.
+
+    >>> import chainrule as cr
+    >>> drop = cr.nn.Dropout(0.5, seed=0).eval()
+    >>> drop(cr.tensor([1.0, 2.0])).tolist()
+    [1.0, 2.0]
+    """
+
+    def __init__(self, p: float = 0.5, *, seed: initializers.Rng = None) -> None:
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+        self.p = float(p)
+        self.rng = initializers.rng_from(seed)
+
+    def forward(self, x: Any) -> Any:
+        if not self.training or self.p == 0.0:
+            return x
+        data = x.data if isinstance(x, Tensor) else np.asarray(x)
+        keep = self.rng.random(data.shape) >= self.p
+        # the mask is a constant: gradients flow only through the kept values, scaled the same way
+        return x * (keep.astype(data.dtype) / np.asarray(1.0 - self.p, dtype=data.dtype))
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Embedding(Module):
+    """A lookup table: integer ids of any shape -> vectors, ``weight[ids]`` (weight shape ``(num, dim)``).
+
+    The gradient adds up in the rows that were looked up (an id used twice gets both gradients).
+
+    >>> import chainrule as cr
+    >>> emb = cr.nn.Embedding(10, 3, seed=0)
+    >>> emb([[1, 2], [3, 1]]).shape
+    (2, 2, 3)
+    """
+
+    def __init__(
+        self, num_embeddings: int, embedding_dim: int, *, seed: initializers.Rng = None, dtype: Any = np.float32
+    ) -> None:
+        super().__init__()
+        self.num_embeddings = int(num_embeddings)
+        self.embedding_dim = int(embedding_dim)
+        rng = initializers.rng_from(seed)
+        self.weight = Tensor(
+            initializers.normal((self.num_embeddings, self.embedding_dim), std=1.0, dtype=dtype, rng=rng),
+            requires_grad=True,
+        )
+
+    def forward(self, ids: Any) -> Any:
+        idx = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
+        if idx.dtype.kind not in "iu":
+            from ..errors import DtypeError
+
+            raise DtypeError(f"Embedding: ids must be integers, got dtype {idx.dtype}")
+        if idx.size and (idx.min() < 0 or idx.max() >= self.num_embeddings):
+            raise IndexError(
+                f"Embedding: ids must lie in [0, {self.num_embeddings}), got values from {idx.min()} to {idx.max()}"
+            )
+        return ops.getitem(self.weight, idx)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_embeddings}, {self.embedding_dim}"
+
+
+class Flatten(Module):
+    """Keep the batch axis, flatten the rest: (N, C, H, W) -> (N, C*H*W)."""
+
+    def forward(self, x: Any) -> Any:
+        shape = np.shape(x.data if isinstance(x, Tensor) else x)
+        return ops.reshape(x, (shape[0], -1))
+
+
+class Unflatten(Module):
+    """Keep the batch axis, reshape the rest: (N, 64) -> (N, 1, 8, 8) with ``Unflatten((1, 8, 8))``."""
+
+    def __init__(self, shape: Sequence[int]) -> None:
+        super().__init__()
+        self.shape = tuple(int(s) for s in shape)
+
+    def forward(self, x: Any) -> Any:
+        shape = np.shape(x.data if isinstance(x, Tensor) else x)
+        if int(np.prod(shape[1:])) != int(np.prod(self.shape)):
+            from ..errors import ShapeError
+
+            raise ShapeError(f"Unflatten{self.shape}: input of shape {shape} has the wrong number of features")
+        return ops.reshape(x, (shape[0], *self.shape))
+
+    def extra_repr(self) -> str:
+        return str(self.shape)

@@ -93,57 +93,101 @@ class Module:
             p.grad = None
 
     def num_parameters(self) -> int:
+        """How many numbers the optimizer trains."""
         return int(sum(p.size for p in self.parameters()))
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype of the first parameter (float32 unless built otherwise); inputs are cast to it."""
+        for p in self.parameters():
+            return p.dtype
+        return np.dtype(np.float32)
 
     # -- modes ------------------------------------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
+        """Training mode (Dropout drops, BatchNorm uses batch statistics); ``train(False)`` is ``eval()``."""
         for m in self.modules():
             object.__setattr__(m, "training", mode)
         return self
 
     def eval(self) -> Module:
+        """Evaluation mode: Dropout passes values through, BatchNorm uses its running statistics."""
         return self.train(False)
+
+    # -- buffers: arrays a module keeps and saves, but does not train (BatchNorm's running statistics) -----
+    def register_buffer(self, name: str, value: np.ndarray) -> None:
+        """Keep ``value`` as attribute ``name``, saved in ``state_dict()`` but never updated by an optimizer."""
+        if "_buffers" not in self.__dict__:
+            object.__setattr__(self, "_buffers", [])
+        if name not in self._buffers:
+            self._buffers.append(name)
+        object.__setattr__(self, name, np.asarray(value))
+
+    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Every buffer with its dotted path."""
+        for mname, mod in self.named_modules():
+            for bname in getattr(mod, "_buffers", ()):
+                yield (f"{mname}.{bname}" if mname else bname), getattr(mod, bname)
 
     # -- state ------------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Parameter values (copies) by name, plus any buffers a module declares."""
+        """Parameter values and buffers (copies) by dotted name.
+
+        >>> import chainrule as cr
+        >>> sorted(cr.nn.Dense(2, 3, seed=0).state_dict())
+        ['bias', 'weight']
+        """
         state = {name: p.data.copy() for name, p in self.named_parameters()}
-        for mname, mod in self.named_modules():
-            for bname in getattr(mod, "_buffers", ()):
-                state[f"{mname}.{bname}" if mname else bname] = np.array(getattr(mod, bname), copy=True)
+        for name, value in self.named_buffers():
+            state[name] = np.array(value, copy=True)
         return state
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
-        """Copy values in by name, checking names, shapes and dtypes."""
+        """Copy values in by name, checking that names, shapes and dtypes all match.
+
+        With ``strict=False`` missing and unexpected names are skipped (shapes and dtypes are still checked).
+        Nothing is changed unless every entry passes the checks.
+        """
         from ..errors import CheckpointError
 
-        own = dict(self.named_parameters())
-        buffers = {
-            (f"{mname}.{b}" if mname else b): (mod, b)
-            for mname, mod in self.named_modules()
-            for b in getattr(mod, "_buffers", ())
-        }
-        if strict:
-            missing = [k for k in [*own, *buffers] if k not in state]
-            unexpected = [k for k in state if k not in own and k not in buffers]
-            if missing or unexpected:
-                raise CheckpointError(f"load_state_dict: missing entries {missing}, unexpected entries {unexpected}")
-        for name, value in state.items():
-            value = np.asarray(value)
-            if name in own:
-                p = own[name]
-                if value.shape != p.shape:
-                    raise CheckpointError(
-                        f"load_state_dict: {name} has shape {value.shape}, the model expects {p.shape}"
-                    )
-                if value.dtype != p.dtype:
-                    raise CheckpointError(
-                        f"load_state_dict: {name} has dtype {value.dtype}, the model expects {p.dtype}"
-                    )
-                p.data = value.copy()
-            elif name in buffers:
-                mod, b = buffers[name]
-                object.__setattr__(mod, b, value.copy())
+        own: dict[str, tuple[Module, str, Tensor | None]] = {}
+        for mname, mod in self.named_modules():
+            for pname, p in mod._parameters.items():
+                own.setdefault(f"{mname}.{pname}" if mname else pname, (mod, pname, p))
+            for bname in getattr(mod, "_buffers", ()):
+                own[f"{mname}.{bname}" if mname else bname] = (mod, bname, None)
+        missing = [k for k in own if k not in state]
+        unexpected = [k for k in state if k not in own]
+        if strict and (missing or unexpected):
+            parts = []
+            if missing:
+                parts.append(f"missing {', '.join(missing)}")
+            if unexpected:
+                parts.append(f"unexpected {', '.join(unexpected)}")
+            raise CheckpointError(
+                f"load_state_dict: the saved state does not match {type(self).__name__}: {'; '.join(parts)}"
+            )
+        updates = []
+        for name, (mod, attr, param) in own.items():
+            if name not in state:
+                continue
+            value = np.asarray(state[name])
+            current = param.data if param is not None else np.asarray(getattr(mod, attr))
+            if value.shape != current.shape:
+                raise CheckpointError(
+                    f"load_state_dict: entry {name!r} has shape {value.shape}, the model expects {current.shape}"
+                )
+            if value.dtype != current.dtype:
+                raise CheckpointError(
+                    f"load_state_dict: entry {name!r} has dtype {value.dtype}, the model expects {current.dtype} "
+                    f"(convert the model or the state first)"
+                )
+            updates.append((mod, attr, param, value))
+        for mod, attr, param, value in updates:
+            if param is not None:
+                param.data = value.copy()
+            else:
+                object.__setattr__(mod, attr, value.copy())
 
     # -- display ----------------------------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -155,6 +199,7 @@ class Module:
             sub = repr(m).replace("\n", "\n  ")
             lines.append(f"  ({name}): {sub}")
         if len(lines) == 1:
-            return lines[0] + ")"
+            own = self.num_parameters()
+            return lines[0] + ")" + (f"  # {own:,} parameters" if own else "")
         total = self.num_parameters()
         return "\n".join(lines) + f"\n)  # {total:,} parameters"
