@@ -44,9 +44,16 @@ def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
     out = []
     for a in axis:
         a = int(a)
-        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
-            raise ShapeError(f"axis {a} is out of range for an array with {ndim} dimension(s)")
-        out.append(a % ndim if ndim else 0)
+        if ndim == 0 and a in (0, -1):
+            continue  # NumPy's reductions accept axis 0 (or -1) of a 0-d array: there is nothing to reduce
+        if not -ndim <= a < ndim:
+            raise ShapeError(
+                f"axis {a} is out of range for an array with {ndim} dimension(s); "
+                f"use an axis from {-ndim} to {ndim - 1}"
+            )
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise ShapeError(f"axis {tuple(axis)} names the same axis more than once")
     return tuple(sorted(out))
 
 

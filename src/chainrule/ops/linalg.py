@@ -50,34 +50,28 @@ def _matmul_forward(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         raise
 
 
+def _promote_g(g: Any, a_nd: int, b_nd: int) -> Any:
+    # NumPy treats a 1-D left operand as a row (1, k) and a 1-D right operand as a column (k, 1), then drops
+    # that axis from the result; put the dropped axes back into g so both rules are plain matrix products
+    if b_nd == 1:
+        g = expand_dims(g, -1)
+    if a_nd == 1:
+        g = expand_dims(g, -2)
+    return g
+
+
 def _matmul_da(g: Any, ans: Any, a: Any, b: Any) -> Any:
     a_nd, b_nd = len(shape_of(a)), len(shape_of(b))
-    if b_nd == 1:
-        g = expand_dims(g, -1)  # (..., n) -> (..., n, 1)
-        b = reshape(b, (1, -1))  # b^T as a (1, k) matrix
-        da = matmul(g, b)
-    else:
-        if a_nd == 1:
-            g = expand_dims(g, -2)
-        da = matmul(g, swapaxes(b, -1, -2))
-    if a_nd == 1:
-        da = squeeze(da, -2) if len(shape_of(da)) >= 2 else da
-    return da
+    b_t = reshape(b, (1, -1)) if b_nd == 1 else swapaxes(b, -1, -2)
+    da = matmul(_promote_g(g, a_nd, b_nd), b_t)
+    return squeeze(da, -2) if a_nd == 1 else da  # batch axes that a was broadcast over: summed by the engine
 
 
 def _matmul_db(g: Any, ans: Any, a: Any, b: Any) -> Any:
     a_nd, b_nd = len(shape_of(a)), len(shape_of(b))
-    if a_nd == 1:
-        g = expand_dims(g, -2)  # (..., m) -> (..., 1, m)
-        a = reshape(a, (-1, 1))
-        db = matmul(a, g)
-    else:
-        if b_nd == 1:
-            g = expand_dims(g, -1)
-        db = matmul(swapaxes(a, -1, -2), g)
-    if b_nd == 1:
-        db = squeeze(db, -1)
-    return db
+    a_t = reshape(a, (-1, 1)) if a_nd == 1 else swapaxes(a, -1, -2)
+    db = matmul(a_t, _promote_g(g, a_nd, b_nd))
+    return squeeze(db, -1) if b_nd == 1 else db
 
 
 def _matmul_jvp_a(t: Any, ans: Any, a: Any, b: Any) -> Any:

@@ -1,0 +1,887 @@
+"""A catalogue of test cases for every primitive in ``chainrule.REGISTRY`` (and the composites the docs promise).
+
+``CATALOGUE[name]`` is a list of :class:`Case` for the primitive called ``name``; ``COMPOSITES[name]`` holds
+cases for functions built from primitives (``var``, ``stack``, ``cross_entropy`` ...). Each case says how to
+build the operation from tensors (``fn``), which float64 inputs to feed it (``inputs``), which of them are
+differentiable (``wrt``) and, where it exists, the NumPy function that must give the same forward result
+(``ref``). Inputs are kept away from kinks, ties and singularities so that central differences are valid.
+
+The cases cover scalar (0-d), vector, matrix and broadcast argument pairs, and for reductions every kind of
+``axis`` (None, int, negative, tuple) with and without ``keepdims``. Tests of any transform (reverse mode,
+forward mode, higher order) iterate over :func:`all_cases`.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import chainrule as cr
+from chainrule.ops.linalg import _diag_embed
+
+
+@dataclass(frozen=True)
+class Case:
+    """One way to call an operation.
+
+    ``fn(*tensors)`` builds the operation; ``inputs`` are float64 (or integer/bool constant) arrays;
+    ``wrt`` lists the inputs that are differentiable (the others are passed as constant tensors);
+    ``ref(*arrays)`` is NumPy's answer for the forward pass (None where NumPy has no such function).
+    ``differentiable`` is False for operations without a gradient (comparisons, argmax, floor ...).
+    ``second_order`` is False where the gradient itself is not differentiable at these inputs.
+    """
+
+    op: str
+    label: str
+    fn: Callable[..., Any]
+    inputs: tuple[np.ndarray, ...]
+    wrt: tuple[int, ...]
+    ref: Callable[..., Any] | None = None
+    differentiable: bool = True
+    second_order: bool = True
+    rtol: float = 1e-5
+    atol: float = 1e-6
+    params: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.op}[{self.label}]"
+
+    def tensors(self, requires_grad: bool = True, dtype: Any = None) -> list[cr.Tensor]:
+        """The inputs as tensors: those in ``wrt`` require a gradient (floating inputs cast to ``dtype``)."""
+        out = []
+        for i, a in enumerate(self.inputs):
+            a = np.asarray(a)
+            if dtype is not None and a.dtype.kind == "f":
+                a = a.astype(dtype)
+            out.append(cr.tensor(a, requires_grad=requires_grad and i in self.wrt))
+        return out
+
+
+CATALOGUE: dict[str, list[Case]] = {}
+COMPOSITES: dict[str, list[Case]] = {}
+
+
+def all_cases(include_composites: bool = True) -> Iterator[Case]:
+    """Every case, primitives first."""
+    for cases in CATALOGUE.values():
+        yield from cases
+    if include_composites:
+        for cases in COMPOSITES.values():
+            yield from cases
+
+
+def _add(
+    table: dict[str, list[Case]], op: str, label: str, fn: Callable, inputs: Any, wrt: Any = None, **kw: Any
+) -> None:
+    inputs = tuple(np.asarray(a) for a in inputs)
+    if wrt is None:
+        wrt = tuple(i for i, a in enumerate(inputs) if a.dtype.kind == "f")
+    table.setdefault(op, []).append(Case(op, label, fn, inputs, tuple(wrt), **kw))
+
+
+def prim(op: str, label: str, fn: Callable, inputs: Any, wrt: Any = None, **kw: Any) -> None:
+    _add(CATALOGUE, op, label, fn, inputs, wrt, **kw)
+
+
+def comp(op: str, label: str, fn: Callable, inputs: Any, wrt: Any = None, **kw: Any) -> None:
+    _add(COMPOSITES, op, label, fn, inputs, wrt, **kw)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Input generators (deterministic: each draws from a generator seeded by its call's arguments)
+
+_COUNTER = [0]
+
+
+def _rng() -> np.random.Generator:
+    _COUNTER[0] += 1
+    return np.random.default_rng(zlib.crc32(str(_COUNTER[0]).encode()))
+
+
+def normal(shape: tuple[int, ...]) -> np.ndarray:
+    return _rng().standard_normal(shape)
+
+
+def positive(shape: tuple[int, ...], lo: float = 0.5, hi: float = 2.0) -> np.ndarray:
+    return _rng().uniform(lo, hi, shape)
+
+
+def unit(shape: tuple[int, ...]) -> np.ndarray:
+    """Inside (-0.8, 0.8): the domain of arcsin/arccos, away from its ends."""
+    return _rng().uniform(-0.8, 0.8, shape)
+
+
+def away(shape: tuple[int, ...], gap: float = 0.2) -> np.ndarray:
+    """Values of magnitude at least ``gap``: away from the kink at 0 of relu, abs, sign."""
+    r = _rng()
+    return np.where(r.random(shape) < 0.5, -1.0, 1.0) * (gap + np.abs(r.standard_normal(shape)))
+
+
+def distinct(shape: tuple[int, ...]) -> np.ndarray:
+    """Values at least 0.1 apart (no ties: max/min/sort have a single winner)."""
+    n = int(np.prod(shape))
+    vals = (_rng().permutation(n) - n / 2) * 0.3 + _rng().uniform(-0.05, 0.05, n)
+    return vals.reshape(shape)
+
+
+def apart(sx: tuple[int, ...], sy: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Two arrays whose broadcast elements differ by at least 0.05 (no ties for maximum/minimum)."""
+    r = _rng()
+    while True:
+        x, y = r.standard_normal(sx), r.standard_normal(sy)
+        if np.min(np.abs(np.subtract(x, y)), initial=np.inf) > 0.05:
+            return x, y
+
+
+# argument shapes: scalar, vector, matrix, and pairs that broadcast
+UNARY_SHAPES = [(), (4,), (2, 3)]
+PAIRS = [((), ()), ((4,), (4,)), ((2, 3), (2, 3)), ((3, 1), (1, 4)), ((2, 3), (3,)), ((), (2, 3)), ((2, 3), ())]
+
+
+def _s(shape: tuple[int, ...]) -> str:
+    return "x".join(map(str, shape)) or "scalar"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Elementwise, one input
+
+UNARY = [
+    # name, chainrule fn, numpy reference, input domain
+    ("negative", cr.negative, np.negative, normal),
+    ("absolute", cr.absolute, np.abs, away),
+    ("sign", cr.sign, np.sign, away),
+    ("exp", cr.exp, np.exp, normal),
+    ("exp2", cr.exp2, np.exp2, normal),
+    ("expm1", cr.expm1, np.expm1, normal),
+    ("log", cr.log, np.log, positive),
+    ("log2", cr.log2, np.log2, positive),
+    ("log10", cr.log10, np.log10, positive),
+    ("log1p", cr.log1p, np.log1p, positive),
+    ("sqrt", cr.sqrt, np.sqrt, positive),
+    ("square", cr.square, np.square, normal),
+    ("reciprocal", cr.reciprocal, np.reciprocal, positive),
+    ("sin", cr.sin, np.sin, normal),
+    ("cos", cr.cos, np.cos, normal),
+    ("tan", cr.tan, np.tan, unit),
+    ("arcsin", cr.arcsin, np.arcsin, unit),
+    ("arccos", cr.arccos, np.arccos, unit),
+    ("arctan", cr.arctan, np.arctan, normal),
+    ("sinh", cr.sinh, np.sinh, normal),
+    ("cosh", cr.cosh, np.cosh, normal),
+    ("tanh", cr.tanh, np.tanh, normal),
+    ("sigmoid", cr.sigmoid, lambda x: 1 / (1 + np.exp(-x)), normal),
+    ("relu", cr.relu, lambda x: np.maximum(x, 0), away),
+    ("leaky_relu", cr.leaky_relu, lambda x: np.where(x > 0, x, 0.01 * x), away),
+    ("softplus", cr.softplus, lambda x: np.log1p(np.exp(x)), normal),
+    ("erf", cr.erf, None, normal),
+    ("gelu", cr.gelu, None, normal),
+    ("gelu_tanh", lambda x: cr.gelu(x, approximate="tanh"), None, normal),
+]
+for _name, _fn, _ref, _dom in UNARY:
+    for _shape in UNARY_SHAPES:
+        prim(_name, _s(_shape), _fn, [_dom(_shape)], ref=_ref)
+    # a negative reciprocal / log of a negative-free domain etc. is covered by the domain; one more on 3-D
+    prim(_name, "2x2x2", _fn, [_dom((2, 2, 2))], ref=_ref)
+
+prim("negative", "method", lambda x: -x, [normal((3,))], ref=np.negative)
+prim("absolute", "method", lambda x: abs(x), [away((3,))], ref=np.abs)
+prim("absolute", "tensor_method", lambda x: x.abs(), [away((2, 2))], ref=np.abs)
+prim("leaky_relu", "slope0.2", lambda x: cr.leaky_relu(x, 0.2), [away((5,))], ref=lambda x: np.where(x > 0, x, 0.2 * x))
+for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "square", "sign"):
+    _dom = {"log": positive, "sqrt": positive, "relu": away, "sign": away}.get(_name, normal)
+    prim(_name, "method", lambda x, _n=_name: getattr(x, _n)(), [_dom((3,))])
+prim("reciprocal", "negative", cr.reciprocal, [-positive((3,))], ref=np.reciprocal)
+prim("sqrt", "large", cr.sqrt, [positive((3,), 10.0, 1000.0)], ref=np.sqrt)
+
+# ---------------------------------------------------------------------------------------------------
+# Elementwise, two inputs (every broadcast pair)
+
+BINARY = [
+    ("add", lambda x, y: x + y, np.add, normal, normal),
+    ("subtract", lambda x, y: x - y, np.subtract, normal, normal),
+    ("multiply", lambda x, y: x * y, np.multiply, normal, normal),
+    ("divide", lambda x, y: x / y, np.true_divide, normal, away),
+    ("power", lambda x, y: x**y, np.power, positive, normal),
+]
+for _name, _fn, _ref, _dx, _dy in BINARY:
+    for _sx, _sy in PAIRS:
+        prim(_name, f"{_s(_sx)},{_s(_sy)}", _fn, [_dx(_sx), _dy(_sy)], ref=_ref)
+
+prim("add", "func", cr.add, [normal((2,)), normal((2,))], ref=np.add)
+prim("add", "radd_const", lambda x: 2.5 + x, [normal((3,))], ref=lambda x: 2.5 + x)
+prim("add", "ndarray_lhs", lambda x: np.arange(3.0) + x, [normal((3,))], ref=lambda x: np.arange(3.0) + x)
+prim("subtract", "rsub_const", lambda x: 1.0 - x, [normal((3,))], ref=lambda x: 1.0 - x)
+prim("multiply", "same_tensor", lambda x: x * x, [normal((3,))], ref=lambda x: x * x)
+prim("divide", "rdiv_const", lambda x: 2.0 / x, [away((3,))], ref=lambda x: 2.0 / x)
+prim("multiply", "int_const", lambda x, k: x * k, [normal((2, 3)), np.array([1, 2, 3])], ref=np.multiply)
+prim("add", "bool_mask", lambda x, m: x + m, [normal((3,)), np.array([True, False, True])], ref=np.add)
+# powers: integer and float constant exponents, negative bases with integer exponents, a Tensor exponent
+for _k in (0, 1, 2, 3, -1, -2, 0.5, 2.5):
+    _base = normal if isinstance(_k, int) and _k >= 0 else positive
+    prim("power", f"const{_k}", lambda x, _k=_k: x**_k, [_base((2, 3))], ref=lambda x, _k=_k: np.power(x, _k))
+prim("power", "neg_base_int3", lambda x: x**3, [-positive((4,))], ref=lambda x: x**3)
+prim("power", "neg_base_int_-2", lambda x: x**-2, [-positive((4,))], ref=lambda x: x**-2.0)
+prim("power", "neg_base_int_tensor_exp", lambda x, k: x**k, [-positive((4,)), np.array(3)], ref=np.power)
+prim("power", "rpow_const_base", lambda y: 2.0**y, [normal((3,))], ref=lambda y: 2.0**y)
+prim("power", "func", cr.power, [positive((3,)), normal((3,))], ref=np.power)
+
+for _name, _ref in (("maximum", np.maximum), ("minimum", np.minimum)):
+    for _sx, _sy in PAIRS:
+        prim(_name, f"{_s(_sx)},{_s(_sy)}", getattr(cr, _name), list(apart(_sx, _sy)), ref=_ref)
+    prim(
+        _name,
+        "const",
+        lambda x, _n=_name: getattr(cr, _n)(x, 0.3),
+        [away((5,)) + 0.3],
+        ref=lambda x, _r=_ref: _r(x, 0.3),
+    )
+
+
+def _remainder_inputs(sx: tuple[int, ...], sy: tuple[int, ...]) -> list[np.ndarray]:
+    # keep x / y away from integers: remainder jumps there
+    r = _rng()
+    while True:
+        x, y = r.uniform(-3, 3, sx), r.uniform(0.6, 1.5, sy) * np.where(r.random(sy) < 0.5, -1, 1)
+        q = np.divide(x, y)
+        if np.min(np.abs(q - np.round(q)), initial=1.0) > 0.05:
+            return [x, y]
+
+
+for _sx, _sy in PAIRS:
+    prim("remainder", f"{_s(_sx)},{_s(_sy)}", lambda x, y: x % y, _remainder_inputs(_sx, _sy), ref=np.remainder)
+prim("remainder", "func", cr.remainder, _remainder_inputs((3,), (3,)), ref=np.remainder)
+
+# clip: constant bounds (x away from them), array bounds that are differentiable too, one-sided
+_x = away((3, 4), 0.1)
+_x = np.where(np.abs(np.abs(_x) - 0.5) < 0.05, _x * 1.3, _x)
+prim("clip", "const_bounds", lambda x: cr.clip(x, -0.5, 0.5), [_x], ref=lambda x: np.clip(x, -0.5, 0.5))
+prim("clip", "method", lambda x: x.clip(-0.5, 0.5), [_x.copy()], ref=lambda x: np.clip(x, -0.5, 0.5))
+prim("clip", "min_only", lambda x: cr.clip(x, -0.5, None), [_x.copy()], ref=lambda x: np.clip(x, -0.5, None))
+prim("clip", "max_only", lambda x: cr.clip(x, None, 0.5), [_x.copy()], ref=lambda x: np.clip(x, None, 0.5))
+prim("clip", "scalar", lambda x: cr.clip(x, -0.5, 0.5), [np.array(0.7)], ref=lambda x: np.clip(x, -0.5, 0.5))
+_lo = np.array([-1.0, -0.2, 0.3, -0.7])
+_hi = np.array([[1.0], [0.25], [-0.1]])  # where lo > hi NumPy returns hi: the gradient goes to hi
+_xc = np.array([[0.5, -0.5, 0.1, 0.9], [-2.0, 0.1, 2.0, 0.0], [0.4, -0.05, 0.6, -0.9]])
+prim("clip", "tensor_bounds_broadcast", cr.clip, [_xc, _lo, _hi], ref=np.clip)
+
+# where: a boolean condition (constant) selecting between broadcast operands
+_c = np.array([[True, False, True], [False, False, True]])
+prim("where", "matrix", cr.where, [_c, normal((2, 3)), normal((2, 3))], ref=np.where)
+prim("where", "broadcast", cr.where, [_c, normal((3,)), normal((2, 1))], ref=np.where)
+prim("where", "scalar_branch", cr.where, [_c, normal((2, 3)), np.array(0.5)], ref=np.where)
+prim("where", "scalar_cond", cr.where, [np.array(True), normal(()), normal((2,))], ref=np.where)
+prim(
+    "where", "const_other", lambda c, x: cr.where(c, x, 0.0), [_c, normal((2, 3))], ref=lambda c, x: np.where(c, x, 0.0)
+)
+
+# ---------------------------------------------------------------------------------------------------
+# No gradient: comparisons, logic, rounding (forward checked against NumPy; nothing requires a gradient)
+
+_a = np.array([[0.5, -1.0, 2.0], [0.0, 3.0, -0.25]])
+_b = np.array([0.5, 1.0, -0.25])
+for _name in ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal"):
+    _np = getattr(np, _name)
+    prim(_name, "broadcast", getattr(cr, _name), [_a, _b], ref=_np, differentiable=False)
+    prim(_name, "scalar", getattr(cr, _name), [np.array(1.0), np.array(1.0)], ref=_np, differentiable=False)
+for _name, _op in (("equal", "__eq__"), ("not_equal", "__ne__"), ("less", "__lt__"), ("less_equal", "__le__")):
+    prim(
+        _name,
+        "operator",
+        lambda x, y, _o=_op: getattr(x, _o)(y),
+        [_a, _b],
+        ref=getattr(np, _name),
+        differentiable=False,
+    )
+for _name, _op in (("greater", "__gt__"), ("greater_equal", "__ge__")):
+    prim(
+        _name,
+        "operator",
+        lambda x, y, _o=_op: getattr(x, _o)(y),
+        [_a, _b],
+        ref=getattr(np, _name),
+        differentiable=False,
+    )
+_p = np.array([[True, False, True], [False, False, True]])
+_q = np.array([True, True, False])
+for _name in ("logical_and", "logical_or", "logical_xor"):
+    prim(_name, "broadcast", getattr(cr, _name), [_p, _q], ref=getattr(np, _name), differentiable=False)
+    prim(_name, "from_floats", getattr(cr, _name), [_a, _b], ref=getattr(np, _name), differentiable=False)
+prim("logical_and", "operator", lambda x, y: x & y, [_p, _q], ref=np.logical_and, differentiable=False)
+prim("logical_or", "operator", lambda x, y: x | y, [_p, _q], ref=np.logical_or, differentiable=False)
+prim("logical_xor", "operator", lambda x, y: x ^ y, [_p, _q], ref=np.logical_xor, differentiable=False)
+prim("logical_not", "bool", cr.logical_not, [_p], ref=np.logical_not, differentiable=False)
+prim("logical_not", "operator", lambda x: ~x, [_p], ref=np.logical_not, differentiable=False)
+prim("logical_not", "floats", cr.logical_not, [_a], ref=np.logical_not, differentiable=False)
+_special = np.array([1.0, np.inf, -np.inf, np.nan, 0.0, -2.5])
+for _name in ("isfinite", "isnan", "isinf"):
+    prim(_name, "special", getattr(cr, _name), [_special], ref=getattr(np, _name), differentiable=False)
+    prim(_name, "scalar", getattr(cr, _name), [np.array(np.nan)], ref=getattr(np, _name), differentiable=False)
+_r = np.array([[-2.7, -1.5, -0.2], [0.2, 0.5, 1.5], [2.5, 3.49, -0.5]])
+for _name, _np in (("floor", np.floor), ("ceil", np.ceil), ("round", np.round), ("trunc", np.trunc)):
+    prim(_name, "matrix", getattr(cr, "round_" if _name == "round" else _name), [_r], ref=_np, differentiable=False)
+    prim(
+        _name,
+        "scalar",
+        getattr(cr, "round_" if _name == "round" else _name),
+        [np.array(-1.5)],
+        ref=_np,
+        differentiable=False,
+    )
+prim(
+    "floor_divide",
+    "broadcast",
+    cr.floor_divide,
+    [_r, np.array([0.7, -1.3, 2.0])],
+    ref=np.floor_divide,
+    differentiable=False,
+)
+prim("floor_divide", "operator", lambda x, y: x // y, [_r, np.array(0.7)], ref=np.floor_divide, differentiable=False)
+
+# ---------------------------------------------------------------------------------------------------
+# Reductions: every kind of axis, with and without keepdims
+
+AXES = {
+    (): [None, (), 0, -1],
+    (5,): [None, 0, -1, (0,)],
+    (3, 4): [None, 0, 1, -1, (0, 1), (-1, -2)],
+    (2, 3, 4): [None, 1, -1, (0, 2), (2, -3), (0, 1, 2)],
+}
+
+
+def _numpy_accepts(ref: Callable | None, axis: Any) -> bool:
+    try:
+        (ref or np.sum)(np.array(1.0), axis=axis)
+    except ValueError:
+        return False
+    return True
+
+
+def _reduction(name: str, fn: Callable, ref: Callable | None, dom: Callable, **kw: Any) -> None:
+    for shape, axes in AXES.items():
+        for axis in axes:
+            for keepdims in (False, True):
+                if shape == () and axis in (0, -1) and not _numpy_accepts(ref, axis):
+                    continue  # np.mean and friends reject axis 0 of a 0-d array (np.sum accepts it)
+                prim(
+                    name,
+                    f"{_s(shape)},axis={axis},keepdims={keepdims}",
+                    lambda x, _a=axis, _k=keepdims: fn(x, axis=_a, keepdims=_k),
+                    [dom(shape)],
+                    ref=None if ref is None else (lambda x, _a=axis, _k=keepdims: ref(x, axis=_a, keepdims=_k)),
+                    **kw,
+                )
+
+
+def _np_logsumexp(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    m = np.max(x, axis=axis, keepdims=True) if x.size else 0
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis) if x.ndim else out.reshape(())
+
+
+_reduction("sum", cr.sum, np.sum, normal)
+_reduction("mean", cr.mean, np.mean, normal)
+_reduction("prod", cr.prod, np.prod, positive)
+_reduction("max", cr.max, np.max, distinct)
+_reduction("min", cr.min, np.min, distinct)
+_reduction("logsumexp", cr.logsumexp, _np_logsumexp, normal)
+prim("sum", "method", lambda x: x.sum(axis=0), [normal((3, 2))], ref=lambda x: x.sum(axis=0))
+prim("sum", "list_axis", lambda x: cr.sum(x, axis=[0, 1]), [normal((3, 2))], ref=lambda x: x.sum(axis=(0, 1)))
+prim(
+    "mean",
+    "method",
+    lambda x: x.mean(axis=-1, keepdims=True),
+    [normal((3, 2))],
+    ref=lambda x: x.mean(-1, keepdims=True),
+)
+prim("prod", "method", lambda x: x.prod(axis=1), [positive((3, 2))], ref=lambda x: x.prod(axis=1))
+prim(
+    "prod",
+    "one_zero",
+    lambda x: cr.prod(x, axis=1),
+    [np.array([[0.0, 2.0, 3.0], [1.5, 0.5, -2.0]])],
+    ref=lambda x: np.prod(x, 1),
+)
+prim("prod", "two_zeros", lambda x: cr.prod(x), [np.array([0.0, 2.0, 0.0, 3.0])], ref=np.prod)
+prim("prod", "negatives", lambda x: cr.prod(x, axis=0), [-positive((3, 2))], ref=lambda x: np.prod(x, 0))
+prim("max", "method", lambda x: x.max(axis=0), [distinct((3, 2))], ref=lambda x: x.max(axis=0))
+prim("min", "method", lambda x: x.min(), [distinct((3, 2))], ref=lambda x: x.min())
+prim("max", "amax", lambda x: cr.amax(x, axis=1), [distinct((3, 2))], ref=lambda x: np.amax(x, axis=1))
+prim("min", "amin", lambda x: cr.amin(x, axis=1), [distinct((3, 2))], ref=lambda x: np.amin(x, axis=1))
+prim("logsumexp", "method", lambda x: x.logsumexp(axis=1), [normal((3, 2))], ref=lambda x: _np_logsumexp(x, 1))
+prim("logsumexp", "large", lambda x: cr.logsumexp(x, axis=1), [normal((2, 3)) * 300], ref=lambda x: _np_logsumexp(x, 1))
+for _name, _np in (("argmax", np.argmax), ("argmin", np.argmin)):
+    for _axis in (None, 0, -1):
+        for _keep in (False, True):
+            prim(
+                _name,
+                f"axis={_axis},keepdims={_keep}",
+                lambda x, _a=_axis, _k=_keep, _n=_name: getattr(cr, _n)(x, axis=_a, keepdims=_k),
+                [distinct((3, 4))],
+                ref=lambda x, _a=_axis, _k=_keep, _f=_np: _f(x, axis=_a, keepdims=_k),
+                differentiable=False,
+            )
+    prim(
+        _name,
+        "method",
+        lambda x, _n=_name: getattr(x, _n)(axis=1),
+        [distinct((3, 4))],
+        ref=lambda x, _f=_np: _f(x, 1),
+        differentiable=False,
+    )
+    prim(_name, "scalar", getattr(cr, _name), [np.array(2.0)], ref=_np, differentiable=False)
+
+# ---------------------------------------------------------------------------------------------------
+# Shapes
+
+prim("reshape", "matrix_to_vector", lambda x: cr.reshape(x, (6,)), [normal((2, 3))], ref=lambda x: x.reshape(6))
+prim("reshape", "minus_one", lambda x: x.reshape(3, -1), [normal((2, 3, 2))], ref=lambda x: x.reshape(3, -1))
+prim("reshape", "scalar_to_1x1", lambda x: x.reshape(1, 1), [normal(())], ref=lambda x: x.reshape(1, 1))
+prim("reshape", "to_scalar", lambda x: x.reshape(()), [normal((1,))], ref=lambda x: x.reshape(()))
+prim("transpose", "reverse", lambda x: x.T, [normal((2, 3))], ref=lambda x: x.T)
+prim("transpose", "perm", lambda x: cr.transpose(x, (1, 2, 0)), [normal((2, 3, 4))], ref=lambda x: x.transpose(1, 2, 0))
+prim("transpose", "neg_perm", lambda x: x.transpose(-1, 0, 1), [normal((2, 3, 4))], ref=lambda x: x.transpose(2, 0, 1))
+prim("transpose", "method_tuple", lambda x: x.transpose((1, 0)), [normal((2, 3))], ref=lambda x: x.transpose())
+prim("transpose", "mT", lambda x: x.mT, [normal((2, 3, 4))], ref=lambda x: np.swapaxes(x, -1, -2))
+prim("transpose", "vector", lambda x: cr.transpose(x), [normal((3,))], ref=np.transpose)
+prim(
+    "broadcast_to",
+    "column",
+    lambda x: cr.broadcast_to(x, (2, 3, 4)),
+    [normal((3, 1))],
+    ref=lambda x: np.broadcast_to(x, (2, 3, 4)),
+)
+prim(
+    "broadcast_to",
+    "scalar",
+    lambda x: cr.broadcast_to(x, (2, 2)),
+    [normal(())],
+    ref=lambda x: np.broadcast_to(x, (2, 2)),
+)
+prim("broadcast_to", "int_shape", lambda x: cr.broadcast_to(x, 3), [normal((1,))], ref=lambda x: np.broadcast_to(x, 3))
+prim(
+    "astype", "float64", lambda x: cr.astype(x, dtype=np.float64), [normal((2, 3))], ref=lambda x: x.astype(np.float64)
+)
+prim(
+    "astype",
+    "scalar",
+    lambda x: cr.astype(x, dtype=np.dtype("float64")),
+    [normal(())],
+    ref=lambda x: x.astype(np.float64),
+)
+prim(
+    "astype",
+    "longdouble",
+    lambda x: cr.astype(x, dtype=np.longdouble) * 2,
+    [normal((3,))],
+    ref=lambda x: x.astype(np.longdouble) * 2,
+)
+
+# indexing: basic, integer arrays (repeats add), boolean masks, mixed
+_m = normal((4, 5))
+INDEXES = {
+    "int": 1,
+    "neg_int": -1,
+    "slice": slice(1, 3),
+    "step": slice(None, None, -2),
+    "tuple": (1, slice(None, 4, 2)),
+    "ellipsis": (Ellipsis, 2),
+    "newaxis": (None, slice(1, 3), None),
+    "int_array_repeats": np.array([0, 2, 0, 3, 0]),
+    "int_array_2d": np.array([[1, 1], [3, 0]]),
+    "two_int_arrays": (np.array([0, 1, 1, 3]), np.array([4, 0, 0, 2])),
+    "list": [2, 2, 1],
+    "bool_mask": _m > 0,
+    "bool_rows": np.array([True, False, True, True]),
+    "mixed": (slice(1, None), np.array([0, 0, 4])),
+    "scalar_elem": (2, 3),
+}
+for _label, _idx in INDEXES.items():
+    prim("getitem", _label, lambda x, _i=_idx: x[_i], [_m.copy()], ref=lambda x, _i=_idx: x[_i])
+prim("getitem", "func", lambda x: cr.getitem(x, (0, 1)), [normal((2, 3))], ref=lambda x: x[0, 1])
+prim("getitem", "tensor_index", lambda x, i: x[i], [normal((4,)), np.array([3, 3, 0])], ref=lambda x, i: x[i])
+prim("getitem", "zero_d_ellipsis", lambda x: x[...], [normal(())], ref=lambda x: x[...])
+prim("getitem", "iterate", lambda x: cr.stack(list(x)), [normal((3, 2))], ref=lambda x: x.copy())
+prim(
+    "scatter_add",
+    "repeats",
+    lambda v: cr.scatter_add(v, np.array([0, 2, 0, 0]), (4,)),
+    [normal((4,))],
+    ref=lambda v: np.bincount([0, 2, 0, 0], weights=v, minlength=4),
+)
+prim(
+    "scatter_add",
+    "basic",
+    lambda v: cr.scatter_add(v, (slice(1, 3),), (4, 2)),
+    [normal((2, 2))],
+    ref=lambda v: np.concatenate([np.zeros((1, 2)), v, np.zeros((1, 2))]),
+)
+prim(
+    "scatter_add",
+    "mask",
+    lambda v: cr.scatter_add(v, np.array([True, False, True]), (3,)),
+    [normal((2,))],
+    ref=lambda v: np.array([v[0], 0.0, v[1]]),
+)
+prim(
+    "concatenate",
+    "axis0",
+    lambda a, b: cr.concatenate([a, b]),
+    [normal((2, 3)), normal((1, 3))],
+    ref=lambda a, b: np.concatenate([a, b]),
+)
+prim(
+    "concatenate",
+    "axis-1_three",
+    lambda a, b, c: cr.concatenate([a, b, c], axis=-1),
+    [normal((2, 1)), normal((2, 3)), normal((2, 2))],
+    ref=lambda a, b, c: np.concatenate([a, b, c], axis=-1),
+)
+prim(
+    "concatenate",
+    "axis_none",
+    lambda a, b: cr.concatenate([a, b], axis=None),
+    [normal((2, 2)), normal((3,))],
+    ref=lambda a, b: np.concatenate([a, b], axis=None),
+)
+prim(
+    "concatenate",
+    "with_const",
+    lambda a: cr.concat([a, np.ones(2)]),
+    [normal((3,))],
+    ref=lambda a: np.concatenate([a, np.ones(2)]),
+)
+prim(
+    "concatenate",
+    "same_twice",
+    lambda a: cr.concatenate([a, a], axis=1),
+    [normal((2, 2))],
+    ref=lambda a: np.concatenate([a, a], 1),
+)
+prim(
+    "pad",
+    "per_axis",
+    lambda x: cr.pad(x, ((1, 0), (2, 1))),
+    [normal((2, 3))],
+    ref=lambda x: np.pad(x, ((1, 0), (2, 1))),
+)
+prim(
+    "pad",
+    "uniform",
+    lambda x: cr.pad(x, 1, constant_values=0.5),
+    [normal((3,))],
+    ref=lambda x: np.pad(x, 1, constant_values=0.5),
+)
+prim("pad", "pair", lambda x: cr.pad(x, (0, 2)), [normal((2, 2))], ref=lambda x: np.pad(x, (0, 2)))
+
+# ---------------------------------------------------------------------------------------------------
+# Linear algebra
+
+MATMUL_SHAPES = [
+    ((3, 4), (4, 2)),
+    ((4,), (4,)),
+    ((4,), (4, 2)),
+    ((3, 4), (4,)),
+    ((2, 3, 4), (4, 5)),
+    ((2, 1, 3, 4), (3, 4, 2)),
+    ((4,), (2, 4, 3)),
+    ((2, 3, 4), (4,)),
+    ((1, 4), (4, 1)),
+]
+for _sa, _sb in MATMUL_SHAPES:
+    prim("matmul", f"{_s(_sa)}@{_s(_sb)}", lambda a, b: a @ b, [normal(_sa), normal(_sb)], ref=np.matmul)
+prim("matmul", "func", cr.matmul, [normal((2, 3)), normal((3, 2))], ref=np.matmul)
+prim("matmul", "rmatmul_ndarray", lambda b: np.ones((2, 3)) @ b, [normal((3, 2))], ref=lambda b: np.ones((2, 3)) @ b)
+prim("matmul", "self", lambda a: a @ a, [normal((3, 3))], ref=lambda a: a @ a)
+
+EINSUMS = {
+    "ij,jk->ik": [(3, 4), (4, 2)],
+    "ij,jk": [(3, 4), (4, 2)],
+    "i,i->": [(4,), (4,)],
+    "i,j->ij": [(3,), (2,)],
+    "ii->": [(3, 3)],
+    "ii->i": [(3, 3)],
+    "ij->": [(2, 3)],
+    "ij->ji": [(2, 3)],
+    "ij,ij->ij": [(2, 3), (2, 3)],
+    "bij,bjk->bik": [(2, 3, 4), (2, 4, 2)],
+    "ijk->kj": [(2, 3, 4)],
+    "ij,jk,kl->il": [(2, 3), (3, 4), (4, 2)],
+    "iij->j": [(3, 3, 2)],
+    "i,ij,j->": [(2,), (2, 3), (3,)],
+}
+for _spec, _shapes in EINSUMS.items():
+    prim(
+        "einsum",
+        _spec,
+        lambda *ops, _sp=_spec: cr.einsum(_sp, *ops),
+        [normal(s) for s in _shapes],
+        ref=lambda *ops, _sp=_spec: np.einsum(_sp, *ops),
+    )
+prim("diagonal", "square", cr.diagonal, [normal((3, 3))], ref=np.diagonal)
+prim("diagonal", "offset1", lambda x: cr.diagonal(x, 1), [normal((3, 4))], ref=lambda x: np.diagonal(x, 1))
+prim(
+    "diagonal",
+    "offset-1_axes",
+    lambda x: x.diagonal(-1, 2, 0),
+    [normal((3, 2, 4))],
+    ref=lambda x: np.diagonal(x, -1, 2, 0),
+)
+prim(
+    "diagonal",
+    "neg_axes",
+    lambda x: cr.diagonal(x, 0, -1, -2),
+    [normal((2, 3, 3))],
+    ref=lambda x: np.diagonal(x, 0, -1, -2),
+)
+prim(
+    "diag_embed",
+    "square",
+    lambda v: _diag_embed(v, shape=(3, 3), offset=0, axis1=0, axis2=1),
+    [normal((3,))],
+    ref=np.diag,
+)
+prim(
+    "diag_embed",
+    "offset",
+    lambda v: _diag_embed(v, shape=(3, 4), offset=1, axis1=0, axis2=1),
+    [normal((3,))],
+    ref=lambda v: np.diag(v, 1)[:3, :],
+)
+_NORMS = [
+    ("vector", (4,), {}),
+    ("matrix_frobenius", (3, 4), {}),
+    ("matrix_fro_ord", (3, 4), {"ord": "fro"}),
+    ("axis0", (3, 4), {"axis": 0}),
+    ("axis-1_keepdims", (3, 4), {"axis": -1, "keepdims": True}),
+    ("axis_tuple", (2, 3, 4), {"axis": (0, 2)}),
+    ("vector_ord2", (4,), {"ord": 2}),
+    ("scalar", (), {}),
+]
+for _label, _shape, _kw in _NORMS:
+    prim(
+        "norm",
+        _label,
+        lambda x, _k=_kw: cr.norm(x, **_k),
+        [normal(_shape)],
+        ref=lambda x, _k=_kw: np.linalg.norm(x, **_k),
+    )
+prim("norm", "method", lambda x: x.norm(), [normal((2, 3))], ref=np.linalg.norm)
+
+# ---------------------------------------------------------------------------------------------------
+# Neural-network functions
+
+for _shape, _axis in (((5,), -1), ((3, 4), -1), ((3, 4), 0), ((2, 3, 4), 1), ((), -1)):
+    prim(
+        "softmax",
+        f"{_s(_shape)},axis={_axis}",
+        lambda x, _a=_axis: cr.softmax(x, axis=_a),
+        [normal(_shape)],
+        ref=lambda x, _a=_axis: np.exp(x - _np_logsumexp(x, _a, True)),
+    )
+    prim(
+        "log_softmax",
+        f"{_s(_shape)},axis={_axis}",
+        lambda x, _a=_axis: cr.log_softmax(x, axis=_a),
+        [normal(_shape)],
+        ref=lambda x, _a=_axis: x - _np_logsumexp(x, _a, True),
+    )
+prim("softmax", "method", lambda x: x.softmax(axis=0), [normal((3, 2))])
+prim("log_softmax", "method", lambda x: x.log_softmax(), [normal((3, 2))])
+prim(
+    "log_softmax",
+    "large_logits",
+    lambda x: cr.log_softmax(x),
+    [normal((2, 4)) * 100],
+    ref=lambda x: x - _np_logsumexp(x, -1, True),
+)
+prim(
+    "softmax",
+    "neg_inf_entry",
+    lambda x: cr.softmax(x + np.array([0.0, -np.inf, 0.0])),
+    [normal((2, 3))],
+    second_order=False,
+)
+prim(
+    "log_softmax",
+    "neg_inf_entry",
+    lambda x: cr.log_softmax(x + np.array([0.0, -np.inf, 0.0]))[:, [0, 2]],
+    [normal((2, 3))],
+)
+
+# ---------------------------------------------------------------------------------------------------
+# Composites (built from primitives; listed by the issue, so they get cases too)
+
+comp("var", "all", cr.var, [normal((3, 4))], ref=np.var)
+comp(
+    "var", "axis0_ddof1", lambda x: cr.var(x, axis=0, ddof=1), [normal((3, 4))], ref=lambda x: np.var(x, axis=0, ddof=1)
+)
+comp(
+    "var",
+    "tuple_keepdims",
+    lambda x: x.var(axis=(0, 2), keepdims=True),
+    [normal((2, 3, 2))],
+    ref=lambda x: np.var(x, axis=(0, 2), keepdims=True),
+)
+comp("std", "all", cr.std, [normal((3, 4))], ref=np.std)
+comp("std", "axis-1", lambda x: x.std(axis=-1), [normal((3, 4))], ref=lambda x: np.std(x, axis=-1))
+comp(
+    "std",
+    "ddof1_keepdims",
+    lambda x: cr.std(x, axis=1, ddof=1, keepdims=True),
+    [normal((3, 4))],
+    ref=lambda x: np.std(x, axis=1, ddof=1, keepdims=True),
+)
+comp("swapaxes", "3d", lambda x: cr.swapaxes(x, 0, -1), [normal((2, 3, 4))], ref=lambda x: np.swapaxes(x, 0, -1))
+comp("swapaxes", "method", lambda x: x.swapaxes(0, 1), [normal((2, 3))], ref=lambda x: x.swapaxes(0, 1))
+comp("moveaxis", "one", lambda x: cr.moveaxis(x, 0, -1), [normal((2, 3, 4))], ref=lambda x: np.moveaxis(x, 0, -1))
+comp(
+    "moveaxis",
+    "two",
+    lambda x: cr.moveaxis(x, (0, 1), (2, 0)),
+    [normal((2, 3, 4))],
+    ref=lambda x: np.moveaxis(x, (0, 1), (2, 0)),
+)
+comp("expand_dims", "int", lambda x: cr.expand_dims(x, 1), [normal((2, 3))], ref=lambda x: np.expand_dims(x, 1))
+comp("expand_dims", "tuple", lambda x: x.expand_dims((0, -1)), [normal((2,))], ref=lambda x: np.expand_dims(x, (0, -1)))
+comp("squeeze", "all", cr.squeeze, [normal((1, 3, 1))], ref=np.squeeze)
+comp("squeeze", "axis", lambda x: x.squeeze(-1), [normal((1, 3, 1))], ref=lambda x: np.squeeze(x, -1))
+comp("flatten", "method", lambda x: x.flatten(), [normal((2, 3))], ref=lambda x: x.flatten())
+comp("ravel", "func", cr.ravel, [normal((2, 3))], ref=np.ravel)
+comp(
+    "stack", "axis0", lambda a, b: cr.stack([a, b]), [normal((2, 3)), normal((2, 3))], ref=lambda a, b: np.stack([a, b])
+)
+comp(
+    "stack",
+    "axis-1",
+    lambda a, b: cr.stack([a, b], axis=-1),
+    [normal((2, 3)), normal((2, 3))],
+    ref=lambda a, b: np.stack([a, b], -1),
+)
+comp("stack", "scalars", lambda a, b: cr.stack([a, b]), [normal(()), normal(())], ref=lambda a, b: np.stack([a, b]))
+comp(
+    "split",
+    "sections",
+    lambda x: cr.split(x, 3, axis=1)[1] * 2,
+    [normal((2, 6))],
+    ref=lambda x: np.split(x, 3, axis=1)[1] * 2,
+)
+comp(
+    "split",
+    "indices",
+    lambda x: cr.concatenate(cr.split(x, [1, 3])[::-1]),
+    [normal((5,))],
+    ref=lambda x: np.concatenate(np.split(x, [1, 3])[::-1]),
+)
+comp("array_split", "uneven", lambda x: cr.array_split(x, 3)[0], [normal((7,))], ref=lambda x: np.array_split(x, 3)[0])
+comp("repeat", "flat", lambda x: cr.repeat(x, 2), [normal((2, 3))], ref=lambda x: np.repeat(x, 2))
+comp("repeat", "axis", lambda x: x.repeat(3, axis=1), [normal((2, 3))], ref=lambda x: np.repeat(x, 3, axis=1))
+comp(
+    "repeat",
+    "per_element",
+    lambda x: cr.repeat(x, [1, 0, 2], axis=0),
+    [normal((3, 2))],
+    ref=lambda x: np.repeat(x, [1, 0, 2], axis=0),
+)
+comp("tile", "int", lambda x: cr.tile(x, 2), [normal((3,))], ref=lambda x: np.tile(x, 2))
+comp("tile", "tuple", lambda x: x.tile((2, 1, 2)), [normal((2, 3))], ref=lambda x: np.tile(x, (2, 1, 2)))
+comp("take", "flat", lambda x: cr.take(x, [5, 0, 5]), [normal((2, 3))], ref=lambda x: np.take(x, [5, 0, 5]))
+comp(
+    "take",
+    "axis",
+    lambda x: x.take(np.array([2, 0, 2]), axis=1),
+    [normal((2, 3))],
+    ref=lambda x: np.take(x, [2, 0, 2], axis=1),
+)
+comp(
+    "take",
+    "neg_axis_2d_idx",
+    lambda x: cr.take(x, np.array([[0, 1], [1, 1]]), axis=-1),
+    [normal((3, 2))],
+    ref=lambda x: np.take(x, [[0, 1], [1, 1]], axis=-1),
+)
+_tai = np.array([[0, 2, 2], [1, 1, 0]])
+comp(
+    "take_along_axis",
+    "axis1",
+    lambda x: cr.take_along_axis(x, _tai, axis=1),
+    [normal((2, 3))],
+    ref=lambda x: np.take_along_axis(x, _tai, 1),
+)
+comp(
+    "take_along_axis",
+    "axis0",
+    lambda x: cr.take_along_axis(x, np.array([[1, 0, 1]]), axis=0),
+    [normal((2, 3))],
+    ref=lambda x: np.take_along_axis(x, np.array([[1, 0, 1]]), 0),
+)
+comp("dot", "matrix", cr.dot, [normal((2, 3)), normal((3, 2))], ref=np.dot)
+comp("dot", "vector", cr.dot, [normal((3,)), normal((3,))], ref=np.dot)
+comp("dot", "scalar", cr.dot, [normal(()), normal((3,))], ref=np.dot)
+comp("dot", "nd", cr.dot, [normal((2, 3, 4)), normal((3, 4, 2))], ref=np.dot)
+comp("dot", "nd_vector", cr.dot, [normal((2, 3, 4)), normal((4,))], ref=np.dot)
+comp("dot", "method", lambda a, b: a.dot(b), [normal((2, 3)), normal((3,))], ref=np.dot)
+comp("vdot", "matrix", cr.vdot, [normal((2, 3)), normal((2, 3))], ref=np.vdot)
+comp("inner", "matrix", cr.inner, [normal((2, 3)), normal((4, 3))], ref=np.inner)
+comp("outer", "vectors", cr.outer, [normal((3,)), normal((2,))], ref=np.outer)
+comp("outer", "flattens", cr.outer, [normal((2, 2)), normal((3,))], ref=np.outer)
+comp(
+    "tensordot",
+    "axes1",
+    lambda a, b: cr.tensordot(a, b, 1),
+    [normal((2, 3)), normal((3, 4))],
+    ref=lambda a, b: np.tensordot(a, b, 1),
+)
+comp(
+    "tensordot",
+    "axes_pairs",
+    lambda a, b: cr.tensordot(a, b, ([0, 2], [1, 0])),
+    [normal((2, 3, 4)), normal((4, 2))],
+    ref=lambda a, b: np.tensordot(a, b, ([0, 2], [1, 0])),
+)
+comp("trace", "square", cr.trace, [normal((3, 3))], ref=np.trace)
+comp("trace", "offset", lambda x: x.trace(), [normal((2, 3))], ref=np.trace)
+comp("trace", "batched", lambda x: cr.trace(x, 1, 1, 2), [normal((2, 3, 3))], ref=lambda x: np.trace(x, 1, 1, 2))
+comp("norm_ord", "ord1", lambda x: cr.norm(x, ord=1), [away((4,))], ref=lambda x: np.linalg.norm(x, 1))
+comp("norm_ord", "ord_inf", lambda x: cr.norm(x, ord=np.inf), [distinct((4,))], ref=lambda x: np.linalg.norm(x, np.inf))
+comp(
+    "norm_ord", "ord3", lambda x: cr.norm(x, ord=3, axis=1), [away((2, 3))], ref=lambda x: np.linalg.norm(x, 3, axis=1)
+)
+_labels = np.array([0, 3, 1])
+comp("cross_entropy", "labels", lambda x, y: cr.cross_entropy(x, y), [normal((3, 4)), _labels])
+comp("cross_entropy", "labels_sum", lambda x: cr.cross_entropy(x, _labels, reduction="sum"), [normal((3, 4))])
+comp("cross_entropy", "labels_none", lambda x: cr.cross_entropy(x, _labels, reduction="none"), [normal((3, 4))])
+comp("cross_entropy", "smoothing", lambda x: cr.cross_entropy(x, _labels, label_smoothing=0.1), [normal((3, 4))])
+comp("cross_entropy", "probabilities", cr.cross_entropy, [normal((3, 4)), np.full((3, 4), 0.25)], wrt=(0, 1))
+comp("cross_entropy", "axis0", lambda x: cr.cross_entropy(x, np.array([1, 0, 2]), axis=0), [normal((3, 3))])
+comp("nll", "labels", lambda x: cr.nll(cr.log_softmax(x), _labels), [normal((3, 4))])
+comp(
+    "binary_cross_entropy_with_logits",
+    "mean",
+    cr.binary_cross_entropy_with_logits,
+    [normal((3, 2)), positive((3, 2), 0.0, 1.0)],
+)
+comp(
+    "binary_cross_entropy_with_logits",
+    "none",
+    lambda x, y: cr.binary_cross_entropy_with_logits(x, y, "none"),
+    [normal((4,)), np.array([0.0, 1.0, 1.0, 0.0])],
+)
+comp("mse", "mean", cr.mse, [normal((3, 2)), normal((3, 2))], ref=lambda a, b: np.mean((a - b) ** 2))
+comp(
+    "mse",
+    "sum",
+    lambda a, b: cr.mse(a, b, reduction="sum"),
+    [normal((4,)), normal((4,))],
+    ref=lambda a, b: np.sum((a - b) ** 2),
+)
+comp(
+    "chain",
+    "mixed_graph",
+    lambda x, y: cr.tanh(x @ y).sum(axis=0) * cr.exp(-x[0]).mean() + cr.sigmoid(y).max(),
+    [normal((2, 3)), normal((3, 2))],
+)
