@@ -1,5 +1,23 @@
-"""Optimizers that update parameters from their gradients."""
+"""Optimizers that update parameters from their gradients, clipping, and learning-rate schedules."""
 
+from .adaptive import Adam, AdamW, RMSprop
+from .clip import clip_grad_norm
 from .optimizer import SGD, Optimizer
+from .schedules import CosineAnnealingLR, ExponentialLR, LinearWarmup, LRSchedule, StepLR
 
-__all__ = ["Optimizer", "SGD"]
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop}
+
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "OPTIMIZERS",
+    "clip_grad_norm",
+    "LRSchedule",
+    "StepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "LinearWarmup",
+]

@@ -1,4 +1,4 @@
-"""Optimizer base class and SGD."""
+"""Optimizer base class and SGD. Updates happen in place (``p.sub_``) under ``no_grad``."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class Optimizer:
         if lr <= 0:
             raise ValueError(f"{type(self).__name__}: the learning rate must be positive, got {lr}")
         self.lr = float(lr)
+        self.initial_lr = self.lr  # what learning-rate schedules scale
         self.state: list[dict[str, np.ndarray]] = [{} for _ in self.params]
         self.step_count = 0
 
@@ -44,27 +45,75 @@ class Optimizer:
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         raise NotImplementedError
 
-    def state_dict(self) -> dict[str, Any]:
-        """Hyper-parameters and per-parameter buffers as plain arrays (no pickle needed to save them)."""
-        out: dict[str, Any] = {"lr": np.asarray(self.lr), "step_count": np.asarray(self.step_count)}
+    #: names of the hyper-parameters saved with the state (besides ``lr``)
+    hyper: tuple[str, ...] = ()
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Hyper-parameters and per-parameter buffers as plain arrays (no pickle needed to save them).
+
+        Keys: ``lr``, ``step_count``, ``num_params``, ``hyper.<name>`` and ``state.<param index>.<buffer>``.
+        """
+        out: dict[str, np.ndarray] = {
+            "lr": np.asarray(self.lr),
+            "step_count": np.asarray(self.step_count),
+            "num_params": np.asarray(len(self.params)),
+        }
+        for name in self.hyper:
+            out[f"hyper.{name}"] = np.asarray(getattr(self, name))
         for i, state in enumerate(self.state):
             for k, v in state.items():
                 out[f"state.{i}.{k}"] = np.array(v, copy=True)
         return out
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` gave, checking it belongs to parameters of the same shapes and dtypes.
+
+        Nothing changes unless every entry passes the checks (a :class:`~chainrule.errors.CheckpointError`
+        names the first bad entry).
+        """
         from ..errors import CheckpointError
 
-        self.lr = float(state.get("lr", self.lr))
-        self.step_count = int(state.get("step_count", self.step_count))
-        self.state = [{} for _ in self.params]
+        name = type(self).__name__
+        for key in ("lr", "step_count", "num_params"):
+            if key not in state:
+                raise CheckpointError(f"{name}.load_state_dict: entry {key!r} is missing")
+        if int(state["num_params"]) != len(self.params):
+            raise CheckpointError(
+                f"{name}.load_state_dict: the state is for {int(state['num_params'])} parameters, "
+                f"this optimizer has {len(self.params)}"
+            )
+        hyper: dict[str, Any] = {}
+        buffers: list[dict[str, np.ndarray]] = [{} for _ in self.params]
         for key, value in state.items():
-            if key.startswith("state."):
-                _, i, name = key.split(".", 2)
-                i = int(i)
-                if i >= len(self.params) or np.shape(value) != self.params[i].shape:
-                    raise CheckpointError(f"optimizer state {key!r} does not match parameter {i}")
-                self.state[i][name] = np.array(value, copy=True)
+            value = np.asarray(value)
+            if key in ("lr", "step_count", "num_params"):
+                continue
+            if key.startswith("hyper."):
+                h = key[len("hyper.") :]
+                if h not in self.hyper:
+                    raise CheckpointError(f"{name}.load_state_dict: entry {key!r} is not a setting of {name}")
+                hyper[h] = value.item()
+                continue
+            parts = key.split(".", 2)
+            if len(parts) != 3 or parts[0] != "state" or not parts[1].isdigit():
+                raise CheckpointError(f"{name}.load_state_dict: unexpected entry {key!r}")
+            i = int(parts[1])
+            if i >= len(self.params):
+                raise CheckpointError(
+                    f"{name}.load_state_dict: entry {key!r} names parameter {i}, there are {len(self.params)}"
+                )
+            p = self.params[i]
+            if value.ndim and (value.shape != p.shape or value.dtype != p.dtype):
+                raise CheckpointError(
+                    f"{name}.load_state_dict: entry {key!r} is {value.dtype}{list(value.shape)}, "
+                    f"parameter {i} is {p.dtype}{list(p.shape)}"
+                )
+            buffers[i][parts[2]] = value.copy()
+        self.lr = float(state["lr"])
+        self.step_count = int(state["step_count"])
+        for h, v in hyper.items():
+            setattr(self, h, type(getattr(self, h))(v))
+        self.state = buffers
 
 
 class SGD(Optimizer):
@@ -94,6 +143,8 @@ class SGD(Optimizer):
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self.weight_decay = float(weight_decay)
+
+    hyper = ("momentum", "nesterov", "weight_decay")
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         if self.weight_decay:
