@@ -885,3 +885,39 @@ comp(
     lambda x, y: cr.tanh(x @ y).sum(axis=0) * cr.exp(-x[0]).mean() + cr.sigmoid(y).max(),
     [normal((2, 3)), normal((3, 2))],
 )
+
+# ---------------------------------------------------------------------------------------------------
+# Convolution building blocks (ops/conv.py)
+
+
+def _np_im2col(x: np.ndarray, k: int, s: int, p: int) -> np.ndarray:
+    # the plain loop over output positions that im2col replaces, as the reference
+    x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    n, c, h, w = x.shape
+    oh, ow = (h - k) // s + 1, (w - k) // s + 1
+    out = np.empty((n, oh, ow, c, k, k))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, i, j] = x[:, :, i * s : i * s + k, j * s : j * s + k]
+    return out
+
+
+for _k, _st, _pd in ((2, 1, 0), (3, 2, 1), (2, 2, 0)):
+    prim(
+        "im2col",
+        f"k{_k}s{_st}p{_pd}",
+        lambda x, _k=_k, _st=_st, _pd=_pd: cr.im2col(x, _k, stride=_st, padding=_pd),
+        [normal((2, 2, 4, 5))],
+        ref=lambda x, _k=_k, _st=_st, _pd=_pd: _np_im2col(x, _k, _st, _pd),
+    )
+_cols = cr.im2col(np.zeros((1, 2, 4, 4)), 3, stride=1, padding=1).shape
+prim("col2im", "overlapping", lambda c: cr.col2im(c, (1, 2, 4, 4), 3, stride=1, padding=1), [normal(_cols)])
+prim("col2im", "strided", lambda c: cr.col2im(c, (2, 1, 4, 4), 2, stride=2), [normal((2, 2, 2, 1, 2, 2))])
+comp(
+    "conv2d",
+    "bias_stride_pad",
+    lambda x, w, b: cr.conv2d(x, w, b, stride=2, padding=1),
+    [normal((2, 2, 5, 5)), normal((3, 2, 3, 3)), normal((3,))],
+)
+comp("max_pool2d", "2x2", lambda x: cr.max_pool2d(x, 2), [distinct((1, 2, 4, 4))])
+comp("avg_pool2d", "2x2", lambda x: cr.avg_pool2d(x, 2), [normal((1, 2, 4, 4))])
