@@ -161,18 +161,12 @@ class _TensorOps:
         return _ops.clip(self, a_min, a_max)
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        # NumPy hands `ndarray <op> tensor` to us; route the ufunc to the chainrule operation of that name
-        if method == "__call__" and not kwargs:
-            op = _UFUNCS.get(ufunc.__name__)
-            if op is not None:
-                return op(*inputs)
-        from .errors import UnsupportedOperationError
+        # NumPy hands `np.exp(t)` and `ndarray <op> tensor` to us: run the chainrule operation of that name
+        return _interop.array_ufunc(ufunc, method, inputs, kwargs)
 
-        raise UnsupportedOperationError(
-            f"NumPy's {ufunc.__name__}{'' if method == '__call__' else '.' + method} is not supported on chainrule "
-            "tensors (it would silently drop gradients); use the chainrule function of that name, or apply it to "
-            "t.numpy() if you need no gradient"
-        )
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        # NumPy hands `np.sum(t, axis=0)`, `np.concatenate([t, a])` ... to us (NEP 18)
+        return _interop.array_function(func, args, kwargs)
 
 
 class Tensor(_TensorOps):
@@ -455,12 +449,21 @@ def _wrap_cached(data: Any, node: Node) -> Tensor:
     return Tensor._wrap(data, node, True)
 
 
+#: set by :mod:`chainrule.forward` while a jvp runs anywhere (None otherwise, so bind pays one check):
+#: ``_FORWARD(prim, args, params)`` carries tangents through ``prim`` or returns NotImplemented
+_FORWARD: Callable[[Primitive, tuple, dict], Any] | None = None
+
+
 def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     """Run primitive ``prim`` on ``args`` and record a node when a gradient will be needed.
 
     With no tensor among the arguments, this is just the NumPy forward function (so gradient rules
     run at NumPy speed on plain arrays). Otherwise the result is a Tensor.
     """
+    if _FORWARD is not None:  # NOTE: forward mode (a jvp) is running: tangents may ride along with args
+        out = _FORWARD(prim, args, params)
+        if out is not NotImplemented:
+            return out
     raw = list(args)
     has_tensor = False
     needs_grad = False
@@ -586,52 +589,4 @@ _METHODS = [
 for _name in _METHODS:
     setattr(_TensorOps, _name, _method(getattr(_ops, _name), _name))
 
-_UFUNCS = {
-    "add": _ops.add,
-    "subtract": _ops.subtract,
-    "multiply": _ops.multiply,
-    "divide": _ops.divide,
-    "true_divide": _ops.divide,
-    "power": _ops.power,
-    "negative": _ops.negative,
-    "absolute": _ops.absolute,
-    "sign": _ops.sign,
-    "exp": _ops.exp,
-    "exp2": _ops.exp2,
-    "expm1": _ops.expm1,
-    "log": _ops.log,
-    "log2": _ops.log2,
-    "log10": _ops.log10,
-    "log1p": _ops.log1p,
-    "sqrt": _ops.sqrt,
-    "square": _ops.square,
-    "reciprocal": _ops.reciprocal,
-    "sin": _ops.sin,
-    "cos": _ops.cos,
-    "tan": _ops.tan,
-    "arcsin": _ops.arcsin,
-    "arccos": _ops.arccos,
-    "arctan": _ops.arctan,
-    "sinh": _ops.sinh,
-    "cosh": _ops.cosh,
-    "tanh": _ops.tanh,
-    "maximum": _ops.maximum,
-    "minimum": _ops.minimum,
-    "matmul": _ops.matmul,
-    "equal": _ops.equal,
-    "not_equal": _ops.not_equal,
-    "less": _ops.less,
-    "less_equal": _ops.less_equal,
-    "greater": _ops.greater,
-    "greater_equal": _ops.greater_equal,
-    "logical_and": _ops.logical_and,
-    "logical_or": _ops.logical_or,
-    "logical_not": _ops.logical_not,
-    "isfinite": _ops.isfinite,
-    "isnan": _ops.isnan,
-    "isinf": _ops.isinf,
-    "floor": _ops.floor,
-    "ceil": _ops.ceil,
-    "floor_divide": _ops.floor_divide,
-    "remainder": _ops.remainder,
-}
+from . import _interop  # noqa: E402  (NumPy's ufuncs and functions on tensors, after the ops exist)

@@ -1,0 +1,224 @@
+"""NumPy functions applied to tensors: ``np.exp(t)``, ``np.sum(t, axis=0)``, ``arr + t``, ``np.matmul(a, t)``.
+
+NumPy offers two doors to array-like classes, and :class:`~chainrule.tensor.Tensor` opens both:
+
+* ``__array_ufunc__`` (NEP 13) for ufuncs (``np.exp``, ``np.add``, ``np.maximum``, and the operators of an
+  ``ndarray`` whose other operand is a tensor);
+* ``__array_function__`` (NEP 18) for the rest of NumPy's API (``np.sum``, ``np.reshape``, ``np.concatenate``).
+
+Each NumPy function chainrule can differentiate is routed to the chainrule operation of the same meaning, so
+the graph is recorded and gradients flow. Functions whose results carry no gradient at all (``np.shape``,
+``np.allclose``, ``np.zeros_like``, ``np.argmax`` ...) run on the plain values. Everything else raises
+:class:`~chainrule.errors.UnsupportedOperationError` naming the function: chainrule never silently turns a
+tensor into an array and drops its gradient. ``np.asarray(t)`` still gives the plain values on purpose.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .errors import UnsupportedOperationError
+
+# -- ufuncs ---------------------------------------------------------------------------------------------
+UFUNCS: dict[str, Callable[..., Any]] = {
+    name: getattr(ops, name)
+    for name in ["add", "subtract", "multiply", "divide", "true_divide", "power", "negative", "absolute", "sign", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "square", "reciprocal", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "maximum", "minimum", "matmul", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "isfinite", "isnan", "isinf", "floor", "ceil", "trunc", "floor_divide", "remainder"]
+}
+UFUNCS["positive"] = lambda x: x
+UFUNCS["conjugate"] = lambda x: x  # real tensors only: the conjugate is the value itself
+UFUNCS["rint"] = ops.round_
+UFUNCS["fabs"] = ops.absolute
+
+# keyword arguments NumPy may pass with their default values; anything else is not supported
+_UFUNC_DEFAULTS = {"out": None, "where": True, "casting": "same_kind", "order": "K", "dtype": None, "subok": True}
+
+
+def _unsupported(what: str, why: str = "") -> UnsupportedOperationError:
+    return UnsupportedOperationError(
+        f"NumPy's {what} is not supported on chainrule tensors{why}: it would silently drop gradients. "
+        "Use a chainrule operation (see chainrule's top-level functions), or apply it to t.numpy() "
+        "where you need no gradient"
+    )
+
+
+def array_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
+    """Run ``ufunc(*inputs)`` as the chainrule operation of that name (``method`` must be a plain call)."""
+    name = getattr(ufunc, "__name__", repr(ufunc))
+    if method != "__call__":
+        raise _unsupported(f"{name}.{method}", " (only plain calls of ufuncs are)")
+    for key, value in kwargs.items():
+        default = _UFUNC_DEFAULTS.get(key, inspect.Parameter.empty)
+        if key == "out" and value is not None and all(v is None for v in value):
+            continue
+        same = value is default or (isinstance(value, str) and value == default)
+        if default is inspect.Parameter.empty or not same:
+            raise _unsupported(f"{name}(..., {key}=...)", f" (the argument {key}= is not)")
+    op = UFUNCS.get(name)
+    if op is None:
+        raise _unsupported(name)
+    return op(*inputs)
+
+
+# -- array functions -------------------------------------------------------------------------------------
+def _reshape(a: Any, shape: Any = None, order: str = "C", *, newshape: Any = None, copy: Any = None) -> Any:
+    if order != "C":
+        raise _unsupported(f"reshape(..., order={order!r})")
+    return ops.reshape(a, shape if shape is not None else newshape)
+
+
+def _ravel(a: Any, order: str = "C") -> Any:
+    if order != "C":
+        raise _unsupported(f"ravel(..., order={order!r})")
+    return ops.ravel(a)
+
+
+def _clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+    if out is not None:
+        raise _unsupported("clip(..., out=...)")
+    return ops.clip(a, a_min if a_min is not None else min, a_max if a_max is not None else max)
+
+
+def _where(condition: Any, *xy: Any) -> Any:
+    if len(xy) != 2:
+        raise _unsupported("where(condition) with one argument", " on tensors (use np.nonzero(t.numpy()))")
+    return ops.where(condition, *xy)
+
+
+def _round(a: Any, decimals: int = 0, out: Any = None) -> Any:
+    if decimals != 0 or out is not None:
+        raise _unsupported("round(..., decimals=...)")
+    return ops.round_(a)
+
+
+def _einsum(subscripts: str, *operands: Any, optimize: Any = False) -> Any:
+    return ops.einsum(subscripts, *operands)
+
+
+def _broadcast_to(array: Any, shape: Any, subok: bool = False) -> Any:
+    return ops.broadcast_to(array, shape)
+
+
+def _pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> Any:
+    return ops.pad(array, pad_width, mode=mode, **kwargs)
+
+
+_FUNCTIONS: dict[Any, Callable[..., Any]] = {
+    np.sum: ops.sum,
+    np.mean: ops.mean,
+    np.prod: ops.prod,
+    np.max: ops.max,
+    np.amax: ops.max,
+    np.min: ops.min,
+    np.amin: ops.min,
+    np.var: ops.var,
+    np.std: ops.std,
+    np.argmax: ops.argmax,
+    np.argmin: ops.argmin,
+    np.reshape: _reshape,
+    np.ravel: _ravel,
+    np.transpose: ops.transpose,
+    np.swapaxes: ops.swapaxes,
+    np.moveaxis: ops.moveaxis,
+    np.expand_dims: ops.expand_dims,
+    np.squeeze: ops.squeeze,
+    np.broadcast_to: _broadcast_to,
+    np.concatenate: ops.concatenate,
+    np.stack: ops.stack,
+    np.split: ops.split,
+    np.array_split: ops.array_split,
+    np.pad: _pad,
+    np.repeat: ops.repeat,
+    np.tile: ops.tile,
+    np.take: ops.take,
+    np.take_along_axis: ops.take_along_axis,
+    np.where: _where,
+    np.clip: _clip,
+    np.round: _round,
+    np.around: _round,
+    np.dot: ops.dot,
+    np.vdot: ops.vdot,
+    np.inner: ops.inner,
+    np.outer: ops.outer,
+    np.einsum: _einsum,
+    np.tensordot: ops.tensordot,
+    np.trace: ops.trace,
+    np.diagonal: ops.diagonal,
+    np.linalg.norm: ops.norm,
+}
+
+# functions whose results carry no gradient (shapes, booleans, indices, fresh constants): they run on values
+_NO_GRADIENT = {
+    np.shape,
+    np.ndim,
+    np.size,
+    np.result_type,
+    np.isclose,
+    np.allclose,
+    np.array_equal,
+    np.array_equiv,
+    np.count_nonzero,
+    np.all,
+    np.any,
+    np.argsort,
+    np.argwhere,
+    np.nonzero,
+    np.flatnonzero,
+    np.searchsorted,
+    np.iscomplexobj,
+    np.isrealobj,
+    np.isreal,
+    np.iscomplex,
+    np.isneginf,
+    np.isposinf,
+    np.zeros_like,
+    np.ones_like,
+    np.empty_like,
+    np.full_like,
+    np.may_share_memory,
+    np.shares_memory,
+    np.array2string,
+    np.array_repr,
+    np.array_str,
+}
+
+# NumPy default values that mean "nothing special": dropped before calling the chainrule operation
+_FUNCTION_DEFAULTS = {"out": None, "dtype": None}
+
+
+def _values(x: Any) -> Any:
+    """``x`` with every tensor (also inside lists, tuples and dicts) replaced by its plain array."""
+    from .tensor import Tensor
+
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, (list, tuple)):
+        return type(x)(_values(v) for v in x)
+    if isinstance(x, dict):
+        return {k: _values(v) for k, v in x.items()}
+    return x
+
+
+def _name(func: Any) -> str:
+    module = getattr(func, "__module__", "numpy") or "numpy"
+    module = "np" if module == "numpy" else module.replace("numpy", "np")
+    return f"{module}.{getattr(func, '__name__', repr(func))}"
+
+
+def array_function(func: Any, args: tuple, kwargs: dict) -> Any:
+    """Run NumPy function ``func`` on arguments that include tensors (see the module docstring)."""
+    op = _FUNCTIONS.get(func)
+    if op is not None:
+        kwargs = {k: v for k, v in kwargs.items() if not (k in _FUNCTION_DEFAULTS and v is _FUNCTION_DEFAULTS[k])}
+        try:
+            inspect.signature(op).bind(*args, **kwargs)
+        except TypeError as e:
+            raise _unsupported(f"{_name(func)} with these arguments", f" ({e})") from None
+        return op(*args, **kwargs)
+    if func in _NO_GRADIENT:
+        return func(*_values(args), **_values(kwargs))
+    raise _unsupported(_name(func))
