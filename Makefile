@@ -1,5 +1,6 @@
 # make demo  — set up .venv and train the 3-layer dense network on the bundled handwritten digits
 # make test  — set up .venv with the test dependencies and run the whole suite
+# make bench — the speed benchmarks against hand-written NumPy and the peers that are installed (minutes)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -19,11 +20,19 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $@ $(VENV)/.train
 
+$(VENV)/.bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[bench]"
+	touch $@
+
 demo: $(VENV)/.train
 	$(BIN)/chainrule train
 
 test: $(VENV)/.test
 	$(BIN)/python -m pytest
+
+# OpenBLAS's core-type override (set on some machines for old builds) slows a current NumPy: unset for timing only
+bench: $(VENV)/.bench
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check src tests benchmarks

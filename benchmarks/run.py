@@ -1,0 +1,398 @@
+"""Run the benchmark suite: every system in its own process, interleaved over rounds; write JSON and Markdown.
+
+    make bench                                   # the full suite (several minutes)
+    python -m benchmarks.run --rounds 1 --quick  # a fast look
+    python -m benchmarks.run --workloads w3-small-ops --systems numpy,chainrule,torch
+
+Each round visits every workload and, for each, starts one process per system (in an order that
+rotates from round to round, so slow drifts of a shared machine hit every system alike). The first
+round also checks every system's loss and gradients against the hand-written NumPy floor's; a system
+that disagrees is reported as wrong and not timed. Every figure is given with its ratio to the floor
+measured in the same run. Results: benchmarks/results/latest.json and latest.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .systems import SYSTEMS
+from .workloads import UNITS, WORKLOADS, tolerance
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+
+# systems that would take minutes per step at this length are not run there (the table says so)
+LIMITED = {
+    "w5-deep-chain-1e5": {"numpy", "chainrule", "torch", "autograd", "micrograd"},  # JAX eager: ~1 ms per op
+    "w5-deep-chain-1e6": {"numpy", "chainrule", "torch"},
+}
+
+
+def _worker(system: str, workload: str, threads: int, check: str | None, timeout: float) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "benchmarks.worker", system, workload, "--threads", str(threads)]
+    if check:
+        cmd += ["--check", check]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env[var] = str(threads)
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"system": system, "workload": workload, "failed": f"timed out after {timeout:.0f} s"}
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        return {"system": system, "workload": workload, "failed": f"exit {proc.returncode}: {proc.stderr[-600:]}"}
+    return json.loads(lines[-1])
+
+
+def _compare(ref: dict[str, np.ndarray], got: dict[str, np.ndarray], tol: float) -> tuple[bool, str]:
+    worst, where = 0.0, ""
+    for key, r in ref.items():
+        if key not in got:
+            return False, f"no {key}"
+        g = np.asarray(got[key], dtype=np.float64)
+        r = np.asarray(r, dtype=np.float64)
+        if g.shape != r.shape:
+            return False, f"{key}: shape {g.shape} != {r.shape}"
+        scale = max(float(np.max(np.abs(r))) if r.size else 0.0, 1e-30)
+        err = float(np.max(np.abs(g - r))) / scale if r.size else 0.0
+        if not np.isfinite(err) or err > worst:
+            worst, where = err, key
+    return worst <= tol, f"max relative difference {worst:.1e} ({where}), tolerance {tol:.0e}"
+
+
+def _summary(times: list[float], per: int, unit: str) -> dict[str, float]:
+    scale = UNITS[unit] / per
+    return {
+        "median": statistics.median(times) * scale,
+        "min": min(times) * scale,
+        "n": len(times),
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    systems = [s for s in args.systems.split(",") if s]
+    workloads = [w for w in args.workloads.split(",") if w]
+    for w in workloads:
+        if w not in WORKLOADS:
+            raise SystemExit(f"unknown workload {w!r}; choose from {', '.join(WORKLOADS)}")
+    if "numpy" not in systems:
+        systems.insert(0, "numpy")  # the floor is always measured
+    raw: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    status: dict[tuple[str, str], str] = {}
+    checks: dict[tuple[str, str], str] = {}
+    tmp = Path(tempfile.mkdtemp(prefix="chainrule-bench-"))
+    started = time.time()
+    for r in range(args.rounds):
+        for w in workloads:
+            order = systems[r % len(systems) :] + systems[: r % len(systems)]
+            for s in order:
+                key = (w, s)
+                if key in status and status[key] != "ok":
+                    continue
+                if w in LIMITED and s not in LIMITED[w]:
+                    status[key] = "not run at this length (minutes per step); see the 1e5 row"
+                    continue
+                check = str(tmp / f"{w}.{s}.npz") if r == 0 else None
+                res = _worker(s, w, args.threads, check, args.timeout)
+                print(f"  round {r + 1}/{args.rounds} {w:20s} {s:10s} " + _line(res, WORKLOADS[w]), flush=True)
+                if "skipped" in res:
+                    status[key] = "skipped: " + res["skipped"]
+                elif "failed" in res:
+                    status[key] = "failed: " + res["failed"].splitlines()[0][:160]
+                else:
+                    status[key] = "ok"
+                raw.setdefault(key, []).append(res)
+            if r == 0:  # correctness: every system against the floor, before its times count
+                ref_file = tmp / f"{w}.numpy.npz"
+                if not ref_file.exists():
+                    raise SystemExit(f"the NumPy floor did not run on {w}: {status.get((w, 'numpy'))}")
+                ref = dict(np.load(ref_file))
+                for s in systems:
+                    f = tmp / f"{w}.{s}.npz"
+                    if s == "numpy" or not f.exists():
+                        continue
+                    ok, msg = _compare(ref, dict(np.load(f)), tolerance(WORKLOADS[w]))
+                    checks[(w, s)] = ("ok: " if ok else "WRONG: ") + msg
+                    if not ok:
+                        status[(w, s)] = "wrong result: " + msg
+    return _collect(systems, workloads, raw, status, checks, args, time.time() - started)
+
+
+def _line(res: dict[str, Any], w: Any) -> str:
+    if "skipped" in res:
+        return "skipped: " + res["skipped"][:90]
+    if "failed" in res:
+        return "FAILED: " + res["failed"].splitlines()[0][:90]
+    t = _summary(res["times_s"], w.per, w.unit)
+    return f"median {t['median']:.4g} {w.unit} (n={t['n']})"
+
+
+def _collect(systems, workloads, raw, status, checks, args, elapsed) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    versions: dict[str, Any] = {}
+    blas: Any = None
+    for w in workloads:
+        wl = WORKLOADS[w]
+        row: dict[str, Any] = {}
+        for s in systems:
+            runs = raw.get((w, s), [])
+            ok_runs = [x for x in runs if "times_s" in x]
+            entry: dict[str, Any] = {"status": status.get((w, s), "not run"), "check": checks.get((w, s))}
+            for x in runs:
+                if "versions" in x:
+                    versions.setdefault(s, x["versions"])
+                if blas is None and s == "numpy" and "env" in x:
+                    blas = x["env"].get("threadpools")
+            if ok_runs and entry["status"] == "ok":
+                times = [t for x in ok_runs for t in x["times_s"]]
+                entry.update(_summary(times, wl.per, wl.unit))
+                entry["round_medians"] = [_summary(x["times_s"], wl.per, wl.unit)["median"] for x in ok_runs]
+                if wl.memory:
+                    peaks = [x.get("rss_step_peak_kib") for x in ok_runs if x.get("rss_step_peak_kib") is not None]
+                    if peaks:
+                        entry["step_peak_mib"] = statistics.median(peaks) / 1024
+                    entry["process_peak_mib"] = statistics.median(x["rss_peak_kib"] for x in ok_runs) / 1024
+            row[s] = entry
+        floor = row.get("numpy", {})
+        for entry in row.values():
+            if "median" in entry and "median" in floor:
+                entry["ratio_median"] = entry["median"] / floor["median"]
+                entry["ratio_min"] = entry["min"] / floor["min"]
+            if "step_peak_mib" in entry and floor.get("step_peak_mib"):
+                entry["memory_ratio"] = entry["step_peak_mib"] / floor["step_peak_mib"]
+        results[w] = {"unit": wl.unit, "systems": row}
+    meta = {
+        "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "command": "python -m benchmarks.run " + " ".join(sys.argv[1:]),
+        "rounds": args.rounds,
+        "threads": args.threads,
+        "elapsed_s": round(elapsed, 1),
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {_cpu_name()}",
+        "load_average_at_end": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        "openblas_env": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")},
+        "blas": blas,
+        "versions": versions,
+    }
+    return {"meta": meta, "results": results, "targets": _targets(results)}
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _get(results: dict, w: str, s: str, k: str) -> float | None:
+    return results.get(w, {}).get("systems", {}).get(s, {}).get(k)
+
+
+def _targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """chainrule's targets (issue 7), judged on medians, with the minimum-based figure beside it."""
+    out = []
+
+    def add(name: str, med: float | None, mn: float | None, limit: float, what: str) -> None:
+        if med is None:
+            out.append({"target": name, "limit": limit, "what": what, "met": None})
+            return
+        out.append({"target": name, "what": what, "limit": limit, "median": med, "min": mn, "met": med <= limit})
+
+    for w in ("w1-mlp-digits-f32", "w1-mlp-digits-f64"):
+        add(
+            f"{w} <= 1.2x floor",
+            _get(results, w, "chainrule", "ratio_median"),
+            _get(results, w, "chainrule", "ratio_min"),
+            1.2,
+            "x NumPy floor",
+        )
+    w = "w2-mlp-wide"
+    add(
+        "w2 <= 1.05x floor",
+        _get(results, w, "chainrule", "ratio_median"),
+        _get(results, w, "chainrule", "ratio_min"),
+        1.05,
+        "x NumPy floor",
+    )
+    add(
+        "w2 peak memory <= 1.3x floor",
+        _get(results, w, "chainrule", "memory_ratio"),
+        None,
+        1.3,
+        "x floor's peak RSS growth during the steps",
+    )
+    add(
+        "w3 <= 3.0 us/op",
+        _get(results, "w3-small-ops", "chainrule", "median"),
+        _get(results, "w3-small-ops", "chainrule", "min"),
+        3.0,
+        "us per op, forward + backward",
+    )
+
+    def vs_torch(w: str, k: str) -> float | None:
+        a, b = _get(results, w, "chainrule", k), _get(results, w, "torch", k)
+        return a / b if a is not None and b else None
+
+    add(
+        "w4 <= 0.5x PyTorch eager",
+        vs_torch("w4-scalar-mlp", "median"),
+        vs_torch("w4-scalar-mlp", "min"),
+        0.5,
+        "x PyTorch",
+    )
+    add(
+        "w5 (1e5) <= 0.5x PyTorch eager",
+        vs_torch("w5-deep-chain-1e5", "median"),
+        vs_torch("w5-deep-chain-1e5", "min"),
+        0.5,
+        "x PyTorch",
+    )
+    a = _get(results, "w5-deep-chain-1e6", "chainrule", "median")
+    b = _get(results, "w5-deep-chain-1e5", "chainrule", "median")
+    am = _get(results, "w5-deep-chain-1e6", "chainrule", "min")
+    bm = _get(results, "w5-deep-chain-1e5", "chainrule", "min")
+    add(
+        "w5 1e6 linear: t(1e6)/t(1e5) <= 12.5",
+        a / b if a and b else None,
+        am / bm if am and bm else None,
+        12.5,
+        "time ratio for 10x the length (10 is linear)",
+    )
+    return out
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}" if v < 1000 else f"{v:,.0f}"
+
+
+def markdown(res: dict[str, Any]) -> str:
+    meta, results = res["meta"], res["results"]
+    systems = []
+    for row in results.values():
+        for s in row["systems"]:
+            if s not in systems:
+                systems.append(s)
+    lines = [
+        f"Run {meta['date_utc']}: `{meta['command']}` — {meta['rounds']} rounds, {meta['threads']} threads, "
+        f"{meta['machine']}, Python {meta['python']}.",
+        "",
+        "Median time per step (ratio to the hand-written NumPy floor in the same run); minimum below.",
+        "",
+        "| workload | unit | " + " | ".join(systems) + " |",
+        "|---|---|" + "---|" * len(systems),
+    ]
+    notes: list[str] = []
+    for w, row in results.items():
+        cells = []
+        for s in systems:
+            e = row["systems"].get(s, {})
+            if "median" in e:
+                cells.append(f"{_fmt(e['median'])} ({e.get('ratio_median', 1):.2f}x)")
+            else:
+                st = e.get("status", "not run")
+                cells.append("—" if st.startswith(("skipped", "not run")) else st.split(":")[0])
+                if not st.startswith("not run") and st != "ok":
+                    notes.append(f"{w} / {s}: {st}")
+        lines.append(f"| {w} | {row['unit']} | " + " | ".join(cells) + " |")
+    lines += ["", "| workload (minimum) | unit | " + " | ".join(systems) + " |", "|---|---|" + "---|" * len(systems)]
+    for w, row in results.items():
+        cells = []
+        for s in systems:
+            e = row["systems"].get(s, {})
+            cells.append(f"{_fmt(e['min'])} ({e.get('ratio_min', 1):.2f}x)" if "min" in e else "—")
+        lines.append(f"| {w} | {row['unit']} | " + " | ".join(cells) + " |")
+    mem = [(w, row) for w, row in results.items() if any("process_peak_mib" in e for e in row["systems"].values())]
+    if mem:
+        lines += [
+            "",
+            "Peak resident memory (MiB): growth during the timed steps (ratio to the floor's) / whole process.",
+            "",
+            "| workload | " + " | ".join(systems) + " |",
+            "|---|" + "---|" * len(systems),
+        ]
+        for w, row in mem:
+            cells = []
+            for s in systems:
+                e = row["systems"].get(s, {})
+                if "process_peak_mib" in e:
+                    step = e.get("step_peak_mib")
+                    r = e.get("memory_ratio")
+                    cells.append(
+                        (f"{step:.1f} ({r:.2f}x)" if step is not None and r else "?")
+                        + f" / {e['process_peak_mib']:.0f}"
+                    )
+                else:
+                    cells.append("—")
+            lines.append(f"| {w} | " + " | ".join(cells) + " |")
+    lines += ["", "chainrule's targets (judged on the medians; minimum-based figure in brackets):", ""]
+    for t in res["targets"]:
+        if t["met"] is None:
+            lines.append(f"- {t['target']}: not measured")
+        else:
+            mn = f" [{t['min']:.2f}]" if t.get("min") is not None else ""
+            lines.append(f"- {t['target']}: {t['median']:.2f}{mn} {t['what']} — {'met' if t['met'] else 'NOT met'}")
+    checks = [(w, s, e["check"]) for w, row in results.items() for s, e in row["systems"].items() if e.get("check")]
+    lines += [
+        "",
+        "Correctness (loss and gradients from the same initial weights vs the NumPy floor): "
+        + ("all agree." if all(c.startswith("ok") for *_, c in checks) else "see below."),
+    ]
+    for w, s, c in checks:
+        if not c.startswith("ok"):
+            lines.append(f"- {w} / {s}: {c}")
+    if notes:
+        lines += ["", "Not timed:", *sorted({f"- {n}" for n in notes})]
+    blas = meta.get("blas")
+    if isinstance(blas, list) and blas:
+        b = blas[0]
+        lines += [
+            "",
+            f"NumPy's BLAS: {b.get('internal_api')} {b.get('version')} ({b.get('architecture')} kernel, "
+            f"{b.get('num_threads')} threads); OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE: {meta['openblas_env']}.",
+        ]
+    vers = "; ".join(f"{s}: " + ", ".join(f"{k} {v}" for k, v in d.items()) for s, d in meta["versions"].items())
+    lines += [f"Versions: {vers}.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--systems", default=",".join(SYSTEMS))
+    ap.add_argument("--workloads", default=",".join(WORKLOADS))
+    ap.add_argument("--timeout", type=float, default=300.0, help="seconds allowed to one worker process")
+    ap.add_argument("--out", default=str(RESULTS), help="folder for latest.json and latest.md")
+    ap.add_argument("--tag", default="latest", help="file name stem of the results")
+    args = ap.parse_args(argv)
+    res = run(args)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{args.tag}.json").write_text(json.dumps(res, indent=1, default=str))
+    md = markdown(res)
+    (out / f"{args.tag}.md").write_text(md)
+    print()
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
