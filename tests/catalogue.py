@@ -511,21 +511,21 @@ prim(
     "repeats",
     lambda v: cr.scatter_add(v, np.array([0, 2, 0, 0]), (4,)),
     [normal((4,))],
-    ref=lambda v: np.bincount([0, 2, 0, 0], weights=v, minlength=4),
+    ref=lambda v: np.bincount([0, 2, 0, 0], weights=v, minlength=4).astype(v.dtype),
 )
 prim(
     "scatter_add",
     "basic",
     lambda v: cr.scatter_add(v, (slice(1, 3),), (4, 2)),
     [normal((2, 2))],
-    ref=lambda v: np.concatenate([np.zeros((1, 2)), v, np.zeros((1, 2))]),
+    ref=lambda v: np.concatenate([np.zeros((1, 2), v.dtype), v, np.zeros((1, 2), v.dtype)]),
 )
 prim(
     "scatter_add",
     "mask",
     lambda v: cr.scatter_add(v, np.array([True, False, True]), (3,)),
     [normal((2,))],
-    ref=lambda v: np.array([v[0], 0.0, v[1]]),
+    ref=lambda v: np.array([v[0], 0.0, v[1]], dtype=v.dtype),
 )
 prim(
     "concatenate",
@@ -702,14 +702,14 @@ prim(
 prim(
     "softmax",
     "neg_inf_entry",
-    lambda x: cr.softmax(x + np.array([0.0, -np.inf, 0.0])),
+    lambda x: cr.softmax(x + np.array([0.0, -np.inf, 0.0], dtype=x.dtype)),
     [normal((2, 3))],
     second_order=False,
 )
 prim(
     "log_softmax",
     "neg_inf_entry",
-    lambda x: cr.log_softmax(x + np.array([0.0, -np.inf, 0.0]))[:, [0, 2]],
+    lambda x: cr.log_softmax(x + np.array([0.0, -np.inf, 0.0], dtype=x.dtype))[:, [0, 2]],
     [normal((2, 3))],
 )
 
@@ -895,7 +895,7 @@ def _np_im2col(x: np.ndarray, k: int, s: int, p: int) -> np.ndarray:
     x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
     n, c, h, w = x.shape
     oh, ow = (h - k) // s + 1, (w - k) // s + 1
-    out = np.empty((n, oh, ow, c, k, k))
+    out = np.empty((n, oh, ow, c, k, k), dtype=x.dtype)
     for i in range(oh):
         for j in range(ow):
             out[:, i, j] = x[:, :, i * s : i * s + k, j * s : j * s + k]

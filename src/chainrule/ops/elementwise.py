@@ -7,7 +7,7 @@ add(x, y)                      x + y                                        1, 1
 subtract(x, y)                 x - y                                        1, -1
 multiply(x, y)                 x * y                                        y, x          (multiply swaps)
 divide(x, y)                   x / y                                        1/y, -x/y**2
-power(x, y)                    x ** y                                       y x**(y-1), x**y log x
+power(x, y)                    x ** y                                       y x**(y-1) (0 if y = 0), x**y ln x (0 if x <= 0)
 negative(x)                    -x                                           -1
 abs(x)                         |x|                                          sign(x)       (0 at 0)
 sign(x)                        sign(x)                                      0
@@ -68,9 +68,12 @@ def _power_dx(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 
 def _power_dy(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    # d(x**y)/dy = x**y ln x; at x = 0 the limit is 0 (for y > 0), and log(0) must not poison it
-    safe_x = where(x == 0, 1, x)
-    return where(x == 0, 0, g * ans * log(safe_x))
+    # d(x**y)/dy = x**y ln x for x > 0. At x = 0 the limit is 0 (for y > 0). For x < 0, x**y is real only at
+    # integer y, so it has no derivative along y: we take 0 there too, which keeps integer powers of negative
+    # bases finite. The log is taken of a safe stand-in so that neither log(0) nor log(-1) poisons the result.
+    positive = x > 0
+    safe_x = where(positive, x, 1)
+    return where(positive, g * ans * log(safe_x), 0)
 
 
 power = defprim("power", np.power, vjp=(_power_dx, _power_dy), jvp="elementwise")

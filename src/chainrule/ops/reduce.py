@@ -136,6 +136,8 @@ def _prod_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> An
 
 def _others_product(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     """For each element, the product of the other elements of its reduced slice (no division, so zeros are fine)."""
+    if x.size == 0:
+        return np.ones(x.shape, dtype=x.dtype)  # no elements, nothing to multiply (the gradient is empty)
     nd = x.ndim
     moved = np.moveaxis(x, axes, tuple(range(nd - len(axes), nd)))
     lead = moved.shape[: nd - len(axes)]
@@ -157,7 +159,7 @@ def _prod_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False
 
 
 def _prod_others_graph(x: Tensor, axes: tuple[int, ...]) -> Any:
-    if not axes:
+    if not axes or x.size == 0:
         return x * 0 + 1
     nd = x.ndim
     dest = tuple(range(nd - len(axes), nd))

@@ -1,0 +1,171 @@
+"""The gradient conventions at points where the derivative is not defined (docs/conventions.md lists them).
+
+Each test pins one line of that document; if a convention changes, the document and this file change together.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+NEG_INF = -np.inf
+
+
+def grads(fn, *values, dtype: str = "float64", seed=None):
+    """(forward value, [gradient of each input]) of ``sum(fn(*inputs) * seed)``."""
+    ts = [cr.tensor(v, dtype=dtype, requires_grad=True) for v in values]
+    out = fn(*ts)
+    out.backward(np.ones(out.shape, dtype=out.dtype) if seed is None else seed)
+    return out.data, [t.grad for t in ts]
+
+
+def test_relu_abs_sign_at_zero() -> None:
+    assert grads(cr.relu, [0.0, 2.0, -2.0])[1][0].tolist() == [0.0, 1.0, 0.0]
+    assert grads(cr.abs, [0.0, 2.0, -2.0])[1][0].tolist() == [0.0, 1.0, -1.0]
+    assert grads(cr.sign, [0.0, 2.0, -2.0])[1][0].tolist() == [0.0, 0.0, 0.0]
+    assert grads(lambda x: cr.leaky_relu(x, 0.1), [0.0, 2.0, -2.0])[1][0].tolist() == [0.1, 1.0, 0.1]
+
+
+def test_maximum_minimum_tie_gives_half_to_each() -> None:
+    _, (gx, gy) = grads(cr.maximum, [1.0, 2.0, 0.0], [1.0, 1.0, 3.0])
+    assert gx.tolist() == [0.5, 1.0, 0.0] and gy.tolist() == [0.5, 0.0, 1.0]
+    _, (gx, gy) = grads(cr.minimum, [1.0, 2.0, 0.0], [1.0, 1.0, 3.0])
+    assert gx.tolist() == [0.5, 0.0, 1.0] and gy.tolist() == [0.5, 1.0, 0.0]
+    # a tie against a broadcast scalar: the scalar collects half of every tied element's gradient
+    _, (gx, gc) = grads(cr.maximum, [1.0, 1.0, 0.0], 1.0)
+    assert gx.tolist() == [0.5, 0.5, 0.0] and float(gc) == 1.0 + 1.0
+
+
+def test_max_min_reductions_split_ties_evenly() -> None:
+    x = [[1.0, 3.0, 3.0, 3.0], [2.0, 2.0, 1.0, 0.0]]
+    _, (g,) = grads(lambda t: cr.max(t, axis=1), x)
+    np.testing.assert_allclose(g, [[0, 1 / 3, 1 / 3, 1 / 3], [0.5, 0.5, 0, 0]], rtol=1e-15)
+    _, (g,) = grads(lambda t: cr.min(t), [1.0, 1.0, 3.0, 1.0])
+    np.testing.assert_allclose(g, [1 / 3, 1 / 3, 0, 1 / 3], rtol=1e-15)
+    _, (g,) = grads(lambda t: t.max(axis=0, keepdims=True), [[5.0, 1.0], [5.0, 2.0]])
+    assert g.tolist() == [[0.5, 0.0], [0.5, 1.0]]
+
+
+def test_clip_passes_gradient_at_the_boundaries() -> None:
+    _, (g,) = grads(lambda t: cr.clip(t, 0.0, 1.0), [0.0, 1.0, 0.5, -1.0, 2.0])
+    assert g.tolist() == [1.0, 1.0, 1.0, 0.0, 0.0]
+    # with tensor bounds: at a boundary the gradient goes to x, not to the bound
+    _, (gx, glo, ghi) = grads(cr.clip, [0.0, 1.0, -1.0, 2.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0])
+    assert gx.tolist() == [1, 1, 0, 0] and glo.tolist() == [0, 0, 1, 0] and ghi.tolist() == [0, 0, 0, 1]
+
+
+def test_sqrt_derivative_at_zero_is_inf_as_numpy_computes_it() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's own divide-by-zero warning
+        _, (g,) = grads(cr.sqrt, [0.0, 4.0])
+    assert g[0] == np.inf and g[1] == 0.25
+
+
+def test_norm_gradient_at_zero_is_zero() -> None:
+    _, (g,) = grads(cr.norm, [0.0, 0.0, 0.0])
+    assert g.tolist() == [0.0, 0.0, 0.0]
+    _, (g,) = grads(lambda t: cr.norm(t, axis=1), [[0.0, 0.0], [3.0, 4.0]])
+    np.testing.assert_allclose(g, [[0.0, 0.0], [0.6, 0.8]])
+    _, (g,) = grads(lambda t: cr.norm(t, "fro"), np.zeros((2, 2)))
+    assert not np.any(g) and np.all(np.isfinite(g))
+
+
+def test_power_zero_has_zero_gradient_everywhere() -> None:
+    for k in (0, 0.0):
+        _, (g,) = grads(lambda t, _k=k: t**_k, [0.0, 2.0, -1.0])
+        assert g.tolist() == [0.0, 0.0, 0.0]
+    _, (gx, gy) = grads(lambda a, b: a**b, [0.0, 2.0, -1.0], [0.0, 0.0, 0.0])
+    assert gx.tolist() == [0.0, 0.0, 0.0]
+    np.testing.assert_allclose(gy, [0.0, np.log(2.0), 0.0])
+
+
+def test_exponent_gradient_at_zero_base_is_zero() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # d/da a**0.5 at a = 0 is inf, as NumPy says
+        _, (ga, gb) = grads(lambda a, b: a**b, [0.0, 0.0, 0.0], [2.0, 0.5, 1.0])
+    assert gb.tolist() == [0.0, 0.0, 0.0]
+    assert ga.tolist() == [0.0, np.inf, 1.0]
+    _, (gb,) = grads(lambda b: cr.power(0.0, b), [2.0, 3.0])
+    assert gb.tolist() == [0.0, 0.0]
+
+
+def test_integer_powers_of_negative_bases_are_finite() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not even a warning on the way
+        out, (g,) = grads(lambda t: t**3 + t**-2 + t**2.0, [-2.0, -0.5])
+        np.testing.assert_allclose(out, [-8 + 0.25 + 4, -0.125 + 4 + 0.25])
+        np.testing.assert_allclose(g, [3 * 4 - 2 * -0.125 + 2 * -2, 3 * 0.25 - 2 * -8 + 2 * -0.5])
+        out, (ga, gb) = grads(lambda a, b: a**b, [-2.0, -2.0], [3.0, 2.0])
+    np.testing.assert_allclose(ga, [12.0, -4.0])
+    assert gb.tolist() == [0.0, 0.0]  # no derivative along a non-integer exponent: 0, not NaN
+
+
+def test_where_gives_the_unselected_branch_exact_zeros() -> None:
+    c = np.array([True, False, True])
+    _, (ga, gb) = grads(lambda a, b: cr.where(c, a, b), [np.inf, np.nan, 1.0], [np.nan, 2.0, np.inf])
+    assert ga.tolist() == [1.0, 0.0, 1.0] and gb.tolist() == [0.0, 1.0, 0.0]
+    # NaN in the upstream gradient stays on the selected side only
+    _, (ga, gb) = grads(lambda a, b: cr.where(c, a, b), [1.0, 1.0, 1.0], [1.0, 1.0, 1.0], seed=np.array([np.nan, 1, 2]))
+    assert np.isnan(ga[0]) and ga[1] == 0.0 and gb.tolist() == [0.0, 1.0, 0.0]
+
+
+def test_all_neg_inf_slice_logsumexp() -> None:
+    out, (g,) = grads(lambda t: cr.logsumexp(t, axis=1), [[NEG_INF, NEG_INF], [0.0, 0.0]])
+    assert out[0] == NEG_INF and out[1] == pytest.approx(np.log(2))
+    assert g.tolist() == [[0.0, 0.0], [0.5, 0.5]]
+    out, (g,) = grads(cr.logsumexp, [NEG_INF, NEG_INF, NEG_INF])
+    assert out == NEG_INF and g.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_all_neg_inf_slice_softmax_and_log_softmax() -> None:
+    x = [[NEG_INF, NEG_INF], [0.0, NEG_INF]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NaN arithmetic behind the scenes either
+        out, (g,) = grads(lambda t: cr.softmax(t, axis=1), x, seed=np.array([[1.0, 2.0], [3.0, 4.0]]))
+        assert out.tolist() == [[0.0, 0.0], [1.0, 0.0]]
+        assert g.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+        out, (g,) = grads(lambda t: cr.log_softmax(t, axis=1), x, seed=np.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert out[0].tolist() == [NEG_INF, NEG_INF] and out[1].tolist() == [0.0, NEG_INF]
+    assert np.all(np.isfinite(g)) and g[0].tolist() == [0.0, 0.0]
+    # row 1: softmax is (1, 0), so the gradient is seed - softmax * sum(seed) = (3 - 7, 4 - 0)
+    assert g[1].tolist() == [-4.0, 4.0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_log_softmax_exact_next_to_huge_logits(dtype: str) -> None:
+    x = np.array([1e4, 0.0, -1e4, 1e4 - 1], dtype=dtype)
+    out, (g,) = grads(lambda t: cr.log_softmax(t), x, dtype=dtype)
+    assert out.dtype == np.dtype(dtype)
+    # exact: shift by the maximum first, in float64 (log(1 + e**-1 + e**-1e4 + ...) = log1p(e**-1))
+    expected = (x.astype(np.float64) - 1e4) - np.log1p(np.exp(-1.0))
+    np.testing.assert_allclose(out, expected, rtol=1e-6 if dtype == "float32" else 1e-14)
+    # the entries next to the maximum keep their full precision (a naive x - logsumexp loses it in float32)
+    assert float(out[0]) == pytest.approx(-np.log1p(np.exp(-1.0)), rel=1e-6)
+    assert float(out[3]) == pytest.approx(-1 - np.log1p(np.exp(-1.0)), rel=1e-6)
+    assert np.all(np.isfinite(g))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_sigmoid_never_overflows(dtype: str) -> None:
+    big = float(np.finfo(dtype).max)
+    x = np.array([-big, -1000.0 if dtype != "float16" else -60000.0, 0.0, 30.0, big], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning, no NaN
+        out, (g,) = grads(cr.sigmoid, x, dtype=dtype)
+        sp, (gsp,) = grads(cr.softplus, x[1:-1], dtype=dtype)
+    assert out.dtype == np.dtype(dtype)
+    assert out[0] == 0.0 and out[1] == 0.0 and out[2] == 0.5 and out[-1] == 1.0
+    assert g[0] == 0.0 and g[2] == 0.25 and g[-1] == 0.0 and np.all(np.isfinite(g))
+    assert np.all(np.isfinite(sp)) and np.all(np.isfinite(gsp))
+
+
+def test_cross_entropy_with_huge_logits_is_finite() -> None:
+    logits = cr.tensor([[1e4, 0.0, -1e4]], dtype="float32", requires_grad=True)
+    loss = cr.cross_entropy(logits, [2])
+    loss.backward()
+    assert loss.item() == pytest.approx(2e4, rel=1e-6)
+    np.testing.assert_allclose(logits.grad, [[1.0, 0.0, -1.0]], atol=1e-6)
