@@ -26,6 +26,17 @@ from .ops import *
 from .ops import __all__ as _ops_all
 from . import data, nn, optim
 from .primitive import REGISTRY, Primitive, VariadicRules
+from .functional import (
+    IndependentOutputWarning,
+    elementwise_grad,
+    grad,
+    hessian,
+    hvp,
+    jacobian,
+    jvp,
+    value_and_grad,
+    vjp,
+)
 
 __version__ = "0.1.0"
 
@@ -54,5 +65,14 @@ __all__ = [
     "NonScalarBackwardError",
     "GradientShapeError",
     "InplaceError",
+    "grad",
+    "value_and_grad",
+    "vjp",
+    "jvp",
+    "jacobian",
+    "hessian",
+    "hvp",
+    "elementwise_grad",
+    "IndependentOutputWarning",
     *_ops_all,
 ]

@@ -28,6 +28,10 @@ class NonScalarBackwardError(ChainruleError, RuntimeError):
     """``backward()`` on a tensor with more than one element and no seed gradient."""
 
 
+class NonScalarOutputError(ChainruleError, TypeError):
+    """``cr.grad`` of a function whose output is not a single number (use ``jacobian`` or ``.sum()``)."""
+
+
 class GradientShapeError(ChainruleError, ValueError):
     """A seed or hook gradient whose shape does not match its tensor."""
 
