@@ -37,6 +37,9 @@ from .functional import (
     value_and_grad,
     vjp,
 )
+from .gradcheck import GradcheckReport, gradcheck, gradcheck_graph
+from .anomaly import detect_anomaly
+from .errors import AnomalyError, GradcheckError, NonScalarOutputError, UnsupportedOperationError
 
 __version__ = "0.1.0"
 
@@ -74,5 +77,13 @@ __all__ = [
     "hvp",
     "elementwise_grad",
     "IndependentOutputWarning",
+    "gradcheck",
+    "gradcheck_graph",
+    "GradcheckReport",
+    "detect_anomaly",
+    "AnomalyError",
+    "GradcheckError",
+    "NonScalarOutputError",
+    "UnsupportedOperationError",
     *_ops_all,
 ]

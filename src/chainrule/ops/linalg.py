@@ -282,11 +282,17 @@ def _norm2_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = Fals
 
 
 _norm2 = defprim("norm", _norm2_forward, vjp=_norm2_vjp)
-_norm2.jvps = (
-    lambda t, ans, x, axis=None, keepdims=False: sum(
-        _norm2_vjp(1, ans, x, axis, True) * t, axis=axis, keepdims=keepdims
-    ),
-)
+
+
+def _norm2_jvp(t: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    # sum(x / norm * t) over the axes; the vjp's weights want the norm with its reduced axes kept
+    shape = shape_of(x)
+    axes = normalize_axis(axis, len(shape))
+    kept = ans if keepdims else reshape(ans, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    return sum(_norm2_vjp(1, kept, x, axis, True) * t, axis=axis, keepdims=keepdims)
+
+
+_norm2.jvps = (_norm2_jvp,)
 
 
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002 - NumPy's name

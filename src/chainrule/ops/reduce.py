@@ -207,11 +207,15 @@ def _logsumexp_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = 
 
 
 _logsumexp = defprim("logsumexp", _logsumexp_forward, vjp=_logsumexp_vjp)
-_logsumexp.jvps = (
-    lambda t, ans, x, axis=None, keepdims=False: sum(
-        _logsumexp_vjp(1, ans, x, axis, True) * t, axis=axis, keepdims=keepdims
-    ),
-)
+
+
+def _logsumexp_jvp(t: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    # sum(softmax(x) * t) over the axes; the vjp's weights want the result with its reduced axes kept
+    kept = ans if keepdims else reshape(ans, _kept_shape(shape_of(x), axis))
+    return sum(_logsumexp_vjp(1, kept, x, axis, True) * t, axis=axis, keepdims=keepdims)
+
+
+_logsumexp.jvps = (_logsumexp_jvp,)
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:

@@ -340,7 +340,13 @@ def _pad_vjp(g: Any, ans: Any, x: Any, pad_width: Any, constant_values: Any) -> 
     return _getitem(g, index=index)
 
 
-_pad = defprim("pad", _pad_forward, vjp=_pad_vjp, jvp="linear")
+# pad is affine, not linear, in x: the tangent is padded with zeros, whatever the constant
+_pad = defprim(
+    "pad",
+    _pad_forward,
+    vjp=_pad_vjp,
+    jvp=lambda t, ans, x, pad_width, constant_values: _pad(t, pad_width=pad_width, constant_values=0),
+)
 
 
 def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Any:
