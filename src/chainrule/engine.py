@@ -60,15 +60,18 @@ class set_grad_enabled(ContextDecorator):
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
-        self.prev: list[bool] = []
+        # NOTE: one instance can be entered by several threads at once (``@cr.no_grad()`` on a function that
+        # threads call), so the modes to restore are kept per thread, not on the instance
+        self._saved = threading.local()
 
     def __enter__(self) -> set_grad_enabled:
-        self.prev.append(GRAD_MODE.enabled)
+        stack = self._saved.__dict__.setdefault("stack", [])
+        stack.append(GRAD_MODE.enabled)
         GRAD_MODE.enabled = self.mode
         return self
 
     def __exit__(self, *exc: object) -> None:
-        GRAD_MODE.enabled = self.prev.pop()
+        GRAD_MODE.enabled = self._saved.stack.pop()
 
 
 class no_grad(set_grad_enabled):

@@ -1,0 +1,366 @@
+"""Engine behaviour: freeing and retaining the graph, higher-order gradients, grad mode (thread-local),
+leaves and retained gradients, very deep graphs, memory release, and in-place change detection."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import tracemalloc
+import weakref
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+# ---------------------------------------------------------------------------------------------------
+# retain_graph
+
+
+def test_second_backward_raises_graph_freed_error_mentioning_retain_graph() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = (cr.exp(x) * x).sum()
+    y.backward()
+    with pytest.raises(cr.GraphFreedError, match="retain_graph=True") as info:
+        y.backward()
+    assert isinstance(info.value, RuntimeError) and isinstance(info.value, cr.ChainruleError)
+    assert "run the forward pass again" in str(info.value)
+
+
+def test_retain_graph_allows_a_second_backward_that_accumulates() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [4.0, 8.0])
+    with pytest.raises(cr.GraphFreedError):
+        y.backward()
+
+
+def test_shared_subgraph_is_freed_by_the_first_backward() -> None:
+    x = cr.tensor(2.0, requires_grad=True)
+    h = cr.sin(x)
+    a, b = h * 3, h * 4
+    a.backward()
+    with pytest.raises(cr.GraphFreedError, match="sin"):
+        b.backward()
+
+
+# ---------------------------------------------------------------------------------------------------
+# create_graph: derivatives of derivatives
+
+
+def derivatives(f, x0: np.ndarray, n: int) -> list[np.ndarray]:
+    """The first ``n`` derivatives of elementwise ``f`` at ``x0``, each by a backward through the last."""
+    x = cr.tensor(x0, requires_grad=True)
+    y = f(x)
+    out = []
+    for _ in range(n):
+        x.grad = None
+        y.sum().backward(create_graph=True)
+        g = x.grad
+        out.append(np.array(g.data if isinstance(g, cr.Tensor) else g))
+        y = g
+    return out
+
+
+X0 = np.array([-1.3, -0.2, 0.0, 0.4, 1.7])
+
+
+def test_higher_derivatives_of_tanh() -> None:
+    t = np.tanh(X0)
+    d1, d2, d3 = derivatives(cr.tanh, X0, 3)
+    np.testing.assert_allclose(d1, 1 - t**2, rtol=1e-12)
+    np.testing.assert_allclose(d2, -2 * t * (1 - t**2), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(d3, (1 - t**2) * (6 * t**2 - 2), rtol=1e-12)
+
+
+def test_higher_derivatives_of_sigmoid() -> None:
+    s = 1 / (1 + np.exp(-X0))
+    d1, d2, d3 = derivatives(cr.sigmoid, X0, 3)
+    np.testing.assert_allclose(d1, s * (1 - s), rtol=1e-12)
+    np.testing.assert_allclose(d2, s * (1 - s) * (1 - 2 * s), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(d3, s * (1 - s) * (1 - 6 * s + 6 * s**2), rtol=1e-12)
+
+
+def test_higher_derivatives_of_cube() -> None:
+    d1, d2, d3 = derivatives(lambda x: x**3, X0, 3)
+    np.testing.assert_allclose(d1, 3 * X0**2, rtol=1e-14)
+    np.testing.assert_allclose(d2, 6 * X0, rtol=1e-14)
+    np.testing.assert_allclose(d3, np.full_like(X0, 6.0), rtol=1e-14)
+
+
+def test_higher_derivatives_of_sin_times_exp() -> None:
+    e, s, c = np.exp(X0), np.sin(X0), np.cos(X0)
+    d1, d2, d3, d4 = derivatives(lambda x: cr.sin(x) * cr.exp(x), X0, 4)
+    np.testing.assert_allclose(d1, e * (s + c), rtol=1e-12)
+    np.testing.assert_allclose(d2, 2 * e * c, rtol=1e-12)
+    np.testing.assert_allclose(d3, 2 * e * (c - s), rtol=1e-12)
+    np.testing.assert_allclose(d4, -4 * e * s, rtol=1e-12, atol=1e-15)
+
+
+def test_create_graph_gradient_is_a_tensor_in_the_graph() -> None:
+    x = cr.tensor([0.5, 1.0], requires_grad=True)
+    (x**3).sum().backward(create_graph=True)
+    g = x.grad
+    assert isinstance(g, cr.Tensor) and g.requires_grad and not g.is_leaf
+    x.grad = None
+    (g * g).sum().backward()  # d/dx sum((3x^2)^2) = 36 x^3
+    np.testing.assert_allclose(x.grad, 36 * np.array([0.5, 1.0]) ** 3)
+
+
+def test_mixed_second_partials() -> None:
+    # f(x, y) = x^2 y^3: d2f/dxdy = 6 x y^2
+    x = cr.tensor(1.5, requires_grad=True)
+    y = cr.tensor(-0.5, requires_grad=True)
+    (x**2 * y**3).backward(create_graph=True)
+    gx = x.grad
+    x.grad = y.grad = None
+    gx.backward()
+    assert float(y.grad) == pytest.approx(6 * 1.5 * 0.25)
+    assert float(x.grad) == pytest.approx(2 * (-0.5) ** 3)
+
+
+# ---------------------------------------------------------------------------------------------------
+# detach, requires_grad_, zero_grad, is_leaf, retain_grad
+
+
+def test_detach_shares_values_and_cuts_the_graph() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    d = y.detach()
+    assert d.is_leaf and not d.requires_grad and np.shares_memory(d.data, y.data)
+    z = (d * x).sum()
+    z.backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 6.0])  # no gradient flowed through d
+
+
+def test_requires_grad_and_is_leaf() -> None:
+    x = cr.tensor([1.0, 2.0])
+    assert x.is_leaf and not x.requires_grad
+    assert x.requires_grad_() is x and x.requires_grad
+    y = x * 2
+    assert not y.is_leaf and y.requires_grad and y.node.name == "multiply"
+    with pytest.raises(cr.ChainruleError, match="detach"):
+        y.requires_grad_(False)
+    x.requires_grad_(False)
+    assert (x * 2).is_leaf and not (x * 2).requires_grad
+
+
+def test_zero_grad_forgets_the_gradient() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    (x * 5).sum().backward()
+    np.testing.assert_array_equal(x.grad, [5.0, 5.0])
+    x.zero_grad()
+    assert x.grad is None
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+
+
+def test_retain_grad_keeps_the_gradient_of_a_non_leaf() -> None:
+    x = cr.tensor([1.0, -2.0], requires_grad=True)
+    y = x * 2
+    z = y * y
+    assert y.retain_grad() is y
+    z.sum().backward()
+    np.testing.assert_array_equal(y.grad, 2 * y.data)  # dz/dy = 2y
+    np.testing.assert_array_equal(x.grad, 8 * x.data)
+    assert z.grad is None  # not retained
+
+
+# ---------------------------------------------------------------------------------------------------
+# no_grad / enable_grad
+
+
+def test_no_grad_and_enable_grad_nest() -> None:
+    x = cr.tensor(1.0, requires_grad=True)
+    with cr.no_grad():
+        assert not cr.is_grad_enabled()
+        assert not (x * 2).requires_grad
+        with cr.enable_grad():
+            assert (x * 2).requires_grad
+        assert not (x * 2).requires_grad
+    assert cr.is_grad_enabled() and (x * 2).requires_grad
+
+    @cr.no_grad()
+    def f(t):
+        return t * 2
+
+    assert not f(x).requires_grad and cr.is_grad_enabled()
+
+
+def test_grad_mode_is_thread_local() -> None:
+    x = cr.tensor(1.0, requires_grad=True)
+    entered, checked = threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def in_no_grad() -> None:
+        with cr.no_grad():
+            entered.set()
+            checked.wait(5)
+            seen["no_grad thread"] = (x * 2).requires_grad
+
+    def elsewhere() -> None:
+        entered.wait(5)
+        seen["other thread"] = (x * 2).requires_grad
+        checked.set()
+
+    threads = [threading.Thread(target=in_no_grad), threading.Thread(target=elsewhere)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == {"no_grad thread": False, "other thread": True}
+    assert cr.is_grad_enabled()
+
+
+def test_one_no_grad_instance_shared_by_threads_restores_each_threads_mode() -> None:
+    shared = cr.no_grad()
+    first_in, second_in = threading.Event(), threading.Event()
+    after: dict[str, bool] = {}
+
+    def run(name: str, outer_mode: bool) -> None:
+        with cr.set_grad_enabled(outer_mode):
+            if name == "second":
+                first_in.wait(5)
+            with shared:  # both threads are inside the same instance at the same time
+                if name == "first":
+                    first_in.set()
+                    second_in.wait(5)
+                else:
+                    second_in.set()
+            after[name] = cr.is_grad_enabled()
+
+    threads = [threading.Thread(target=run, args=("first", False)), threading.Thread(target=run, args=("second", True))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert after == {"first": False, "second": True}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Deep graphs and memory
+
+
+def test_a_chain_of_a_million_operations_differentiates() -> None:
+    x = cr.tensor(1.0, requires_grad=True)
+    y = x
+    enabled = gc.isenabled()
+    gc.disable()  # NOTE: the cyclic collector would rescan the million live nodes many times; it finds no cycles
+    try:
+        for _ in range(500_000):
+            y = -(y * 1.0000001)
+        assert y.node is not None
+        y.backward()
+    finally:
+        if enabled:
+            gc.enable()
+    # (-1)^500000 * 1.0000001^500000
+    assert float(x.grad) == pytest.approx(1.0000001**500_000, rel=1e-9)
+    del y
+
+
+def test_backward_releases_cached_arrays_while_the_output_is_alive() -> None:
+    n = 50_000  # 400 kB per array
+    x = cr.tensor(np.linspace(0.0, 1.0, n), requires_grad=True)
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        y = x
+        for _ in range(10):
+            y = cr.tanh(y * 1.1)  # every step caches its input and output arrays
+        loss = y.sum()
+        built = tracemalloc.get_traced_memory()[0] - base
+        loss.backward()
+        after = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    array = n * 8
+    assert built > 15 * array, built
+    # still alive: y's values, x.grad, and small bookkeeping; every cached intermediate array is gone
+    assert after < 3 * array, (built, after)
+    assert loss.node.freed and y.node.freed
+
+
+def test_intermediate_tensors_are_collected_after_backward() -> None:
+    x = cr.tensor(np.ones(3), requires_grad=True)
+    mid = cr.exp(x)
+    ref = weakref.ref(mid)
+    out = (mid * 2).sum()
+    del mid
+    assert ref() is not None  # the graph holds it for the backward pass
+    out.backward()
+    assert ref() is None  # released as soon as the backward pass used it
+
+
+def test_retained_graph_keeps_its_caches_until_dropped() -> None:
+    x = cr.tensor(np.ones(3), requires_grad=True)
+    mid = cr.exp(x)
+    ref = weakref.ref(mid)
+    out = (mid * 2).sum()
+    del mid
+    out.backward(retain_graph=True)
+    assert ref() is not None
+    del out
+    assert ref() is None
+
+
+# ---------------------------------------------------------------------------------------------------
+# In-place changes
+
+
+def test_inplace_on_a_tensor_that_requires_grad_is_refused() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    for change in (lambda: x.add_(1), lambda: x.mul_(2), lambda: x.__setitem__(0, 5.0), lambda: x.zero_()):
+        with pytest.raises(cr.InplaceError, match="no_grad"):
+            change()
+    np.testing.assert_array_equal(x.data, [1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda c: c.mul_(2),
+        lambda c: c.add_(1),
+        lambda c: c.sub_(1),
+        lambda c: c.div_(2),
+        lambda c: c.__setitem__(0, 9.0),
+        lambda c: c.fill_(3.0),
+        lambda c: c.copy_(np.zeros(2)),
+        lambda c: setattr(c, "data", np.zeros(2)),
+    ],
+    ids=["mul_", "add_", "sub_", "div_", "setitem", "fill_", "copy_", "data="],
+)
+def test_changing_a_cached_constant_is_detected_at_backward(change) -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    c = cr.tensor([3.0, 4.0])
+    y = (x * c).sum()
+    change(c)
+    with pytest.raises(cr.InplaceError, match=r"multiply: input 1 .*modified in place") as info:
+        y.backward()
+    assert isinstance(info.value, RuntimeError)
+    # computing the forward pass again after the change is fine
+    x.grad = None
+    (x * c).sum().backward()
+    np.testing.assert_array_equal(x.grad, c.data)
+
+
+def test_optimizer_style_update_of_a_used_parameter_is_detected() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    with cr.no_grad():
+        w.sub_(0.1)  # updating before the backward pass of a graph that cached w
+    with pytest.raises(cr.InplaceError, match=r"t = t \+ 1"):
+        loss.backward()
+
+
+def test_inplace_change_after_backward_is_harmless() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    with cr.no_grad():
+        w.sub_(w.grad * 0.1)
+    w.zero_grad()
+    (w * w).sum().backward()
+    np.testing.assert_allclose(w.grad, 2 * np.array([0.8, 1.6]))
