@@ -37,5 +37,12 @@ bench: $(VENV)/.bench
 lint: $(VENV)/.test
 	$(BIN)/ruff check src tests benchmarks
 
+# make figures — the pictures in the README's "See the chain rule" section (docs/figures/*.svg)
+FIGURES := composition composition3 multivariable gates dense3
+figures: $(VENV)/.train
+	mkdir -p docs/figures
+	for ex in $(FIGURES); do $(BIN)/chainrule explain --example $$ex --draw docs/figures/$$ex.svg > /dev/null || exit 1; done
+	$(BIN)/chainrule explain "sin(x*y) + x/y" --at x=1.5 --at y=-2 --draw docs/figures/expression.svg > /dev/null
+
 clean:
 	rm -rf $(VENV) runs build src/*.egg-info .pytest_cache

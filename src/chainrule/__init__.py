@@ -24,7 +24,7 @@ from .errors import (
 )
 from .ops import *
 from .ops import __all__ as _ops_all
-from . import data, nn, optim
+from . import data, nn, optim, viz
 from .primitive import REGISTRY, Primitive, VariadicRules
 from .functional import (
     IndependentOutputWarning,
@@ -64,6 +64,7 @@ __all__ = [
     "nn",
     "optim",
     "data",
+    "viz",
     "GraphFreedError",
     "NonScalarBackwardError",
     "GradientShapeError",

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import chainrule as cr
+from chainrule.viz import cli_explain
 
 
 class CliError(Exception):
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--hidden", type=_hidden_sizes, default=[128, 64], help="hidden layer sizes (default: 128,64)")
     train.add_argument("--out", default="runs/digits", help="folder for metrics.json (default: runs/digits)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    cli_explain.add_parser(sub)  # `chainrule explain` lives with the drawings it uses (chainrule.viz)
     return parser
 
 
@@ -160,7 +162,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train}
+COMMANDS = {"train": cmd_train, "explain": cli_explain.run}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -382,6 +382,17 @@ class Tensor(_TensorOps):
         else:
             backprop(root, seed, retain_graph=retain_graph)
 
+    def explain(self, **options: Any) -> Any:
+        """The backward pass behind this tensor, narrated step by step with the engine's own numbers.
+
+        Returns a :class:`chainrule.viz.Trace` (prints as text; iterate it for step records). Run the forward
+        and backward pass inside ``with cr.viz.recording():``, or call this before ``backward()``. Options are
+        those of :func:`chainrule.viz.trace`.
+        """
+        from .viz import trace  # viz sits above tensor: imported only when asked for
+
+        return trace(self, **options)
+
     # -- in-place changes (tracked, so cached values can be checked) ---------------------------------
     def _bump(self) -> None:
         STATE.clock += 1

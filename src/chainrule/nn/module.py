@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .._scope import SCOPES
 from ..tensor import Tensor
 
 
@@ -49,7 +50,13 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        if not SCOPES.active:  # module scopes are kept only while a drawing records them (chainrule.viz)
+            return self.forward(*args, **kwargs)
+        SCOPES.push(self)
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            SCOPES.pop()
 
     # -- parameters and sub-modules --------------------------------------------------------------------
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
