@@ -8,6 +8,7 @@ import pytest
 import chainrule as cr
 from chainrule import engine
 from chainrule._scope import SCOPES
+from chainrule.errors import AnomalyError
 from chainrule.viz import NotRecordedError, label, recording, trace
 
 
@@ -191,3 +192,16 @@ def test_leaf_tensor_has_an_empty_trace():
     assert len(tr) == 0 and "leaf" in tr.text()
     with pytest.raises(TypeError):
         trace(3.0)
+
+
+def test_recording_and_anomaly_mode_nest_both_ways():
+    for outer, inner in ((recording, cr.detect_anomaly), (cr.detect_anomaly, recording)):
+        with outer(), inner():
+            x = cr.tensor(2.0, requires_grad=True, name="x")
+            y = x * x
+            y.backward()
+        assert engine.STATE.extras is None
+        assert trace(y).steps[-1].text == "dL/dx = 2 + 2 = 4"
+        with pytest.raises(AnomalyError, match="log"), np.errstate(invalid="ignore"), outer(), inner():
+            cr.log(cr.tensor(-1.0, requires_grad=True)).backward()  # anomaly mode still reports
+        assert engine.STATE.extras is None
