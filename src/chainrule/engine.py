@@ -140,25 +140,32 @@ def node_meta(node: Node) -> dict:
 
 
 def toposort(root: Node) -> list[Node]:
-    """Nodes reachable from ``root``, each after all of its parents; iterative, so any depth works."""
+    """Nodes reachable from ``root``, each after all of its parents; iterative, so any depth works.
+
+    Depth first from the root with an explicit stack: a node stays on the stack while its parents are
+    expanded above it, and is emitted when it comes back to the top (post-order). ``state`` maps a
+    node to 1 while it is being expanded and 2 once emitted, so duplicates left on the stack are dropped.
+    """
     order: list[Node] = []
-    seen: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
+    emit = order.append
+    state: dict[Node, int] = {}
+    stack: list[Node] = [root]
     push = stack.append
     pop = stack.pop
+    get = state.get
     while stack:
-        node, expanded = pop()
-        if expanded:
-            order.append(node)
+        node = stack[-1]
+        s = get(node)
+        if s is None:
+            state[node] = 1
+            for p in node.parents:
+                if type(p) is Node and p not in state:
+                    push(p)
             continue
-        key = id(node)
-        if key in seen:
-            continue
-        seen.add(key)
-        push((node, True))
-        for p in node.parents:
-            if type(p) is Node and id(p) not in seen:
-                push((p, False))
+        pop()
+        if s == 1:
+            state[node] = 2
+            emit(node)
     return order
 
 
@@ -201,10 +208,13 @@ def backprop(
     extras = STATE.extras
     want = None if targets is None else {id(t) for t in targets}
     found: dict[int, Any] = {}
+    owned: set[int] = set()  # ids of gradient sums allocated here (safe to accumulate into in place)
     for node in reversed(order):
         g = grads.pop(node, None)
         if g is None:
             continue
+        if owned:
+            owned.discard(id(g))  # handed to the rules now (which may pass it on as it is): no longer ours
         if node.meta is not None:
             g = _apply_node_meta(node, g)
         if want is not None and id(node) in want:
@@ -230,23 +240,32 @@ def backprop(
             ans = node.ans
             inputs = raw
         vjps = prim.vjps
-        for i, p in enumerate(node.parents):
-            if p is None:
+        i = -1
+        for p in node.parents:
+            i += 1
+            if p is None:  # NOTE: no gradient wanted for this input: its rule is never called
                 continue
-            gi = vjps[i](g, ans, *inputs, **params)
+            gi = vjps[i](g, ans, *inputs, **params) if params else vjps[i](g, ans, *inputs)
             if gi is None:
                 continue
-            shape = np.shape(raw[i])
-            if gi.shape != shape:
-                gi = sum_to(gi, shape)
-            dtype = raw[i].dtype
-            if gi.dtype != dtype:
-                gi = gi.astype(dtype)
+            r = raw[i]
+            if gi.shape != r.shape:  # un-broadcast only where the shapes differ
+                gi = sum_to(gi, r.shape)
+            if gi.dtype != r.dtype:
+                gi = gi.astype(r.dtype)
             if extras is not None:
                 extras.on_gradient(node, i, gi)
             prev = grads.get(p)
-            grads[p] = gi if prev is None else prev + gi
-        if not retain_graph:
+            if prev is None:
+                grads[p] = gi
+            elif id(prev) in owned:
+                prev += gi  # a sum the engine made itself: nobody else holds it, so add in place
+            else:
+                prev = prev + gi
+                if type(prev) is np.ndarray:  # (not a Tensor under create_graph, nor a NumPy scalar)
+                    owned.add(id(prev))
+                grads[p] = prev
+        if not retain_graph:  # release the cached arrays as soon as this node is done
             node.raw = None
             node.ans = None
             node.args = ()

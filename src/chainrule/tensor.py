@@ -475,6 +475,50 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
         out = _FORWARD(prim, args, params)
         if out is not NotImplemented:
             return out
+    # NOTE: this is the hot path of every operation. One- and two-input primitives (nearly all calls) take
+    # a branch without loops, lists or generators; the general branch below handles the rest.
+    nargs = len(args)
+    if nargs == 2:
+        x, y = args
+        tx = isinstance(x, Tensor)
+        ty = isinstance(y, Tensor)
+        if not (tx or ty):
+            return prim.forward(x, y, **params)
+        xd = x._data if tx else x
+        yd = y._data if ty else y
+        try:
+            out = prim.forward(xd, yd, **params)
+        except ValueError as e:
+            raise _shape_error(prim, [xd, yd], e) from None
+        if type(out) is not ndarray:
+            out = _asarray(out)
+        px = (x._node or x) if tx and x.requires_grad else None
+        py = (y._node or y) if ty and y.requires_grad else None
+        if (px is not None or py is not None) and GRAD_MODE.enabled:
+            if prim.differentiable:
+                return _record(prim, args, (xd, yd), params, out, (px, py))
+            return _wrap(out, None, False)
+        if STATE.extras is not None:
+            STATE.extras.on_value(prim, [xd, yd], out)
+        return _wrap(out, None, False)
+    if nargs == 1:
+        x = args[0]
+        if not isinstance(x, Tensor):
+            return prim.forward(x, **params)
+        xd = x._data
+        try:
+            out = prim.forward(xd, **params)
+        except ValueError as e:
+            raise _shape_error(prim, [xd], e) from None
+        if type(out) is not ndarray:
+            out = _asarray(out)
+        if x.requires_grad and GRAD_MODE.enabled:
+            if prim.differentiable:
+                return _record(prim, args, (xd,), params, out, (x._node or x,))
+            return _wrap(out, None, False)
+        if STATE.extras is not None:
+            STATE.extras.on_value(prim, [xd], out)
+        return _wrap(out, None, False)
     raw = list(args)
     has_tensor = False
     needs_grad = False
@@ -494,18 +538,47 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
         raise _shape_error(prim, raw, e) from None
     if type(out) is not ndarray:
         out = _asarray(out)
-    extras = STATE.extras
     if needs_grad and GRAD_MODE.enabled:
         if not prim.differentiable:
-            return Tensor._wrap(out, None, False)
+            return _wrap(out, None, False)
         parents = tuple((a._node or a) if isinstance(a, Tensor) and a.requires_grad else None for a in args)
-        node = Node(prim, args, raw, params, out, parents)
-        if extras is not None:
-            extras.on_node(node, out)
-        return Tensor._wrap(out, node, True)
+        return _record(prim, args, tuple(raw), params, out, parents)
+    if STATE.extras is not None:
+        STATE.extras.on_value(prim, raw, out)
+    return _wrap(out, None, False)
+
+
+def _record(prim: Primitive, args: tuple, raw: tuple, params: dict, out: ndarray, parents: tuple) -> Tensor:
+    """The recording half of :func:`bind`: a node for the backward pass and the tensor that points to it."""
+    node = Node(prim, args, raw, params, out, parents)
+    extras = STATE.extras
     if extras is not None:
-        extras.on_value(prim, raw, out)
-    return Tensor._wrap(out, None, False)
+        extras.on_node(node, out)
+    t = _new(Tensor)
+    t._data = out
+    t.grad = None
+    t.requires_grad = True
+    t._node = node
+    t._mutated_at = 0
+    t._hooks = None
+    t.name = None
+    return t
+
+
+_new = object.__new__
+
+
+def _wrap(data: ndarray, node: Node | None, requires_grad: bool) -> Tensor:
+    """A tensor around ``data`` without checks or copies (same as ``Tensor._wrap``, one call cheaper)."""
+    t = _new(Tensor)
+    t._data = data
+    t.grad = None
+    t.requires_grad = requires_grad
+    t._node = node
+    t._mutated_at = 0
+    t._hooks = None
+    t.name = None
+    return t
 
 
 def _shape_error(prim: Primitive, raw: list, err: ValueError) -> Exception:
