@@ -160,6 +160,10 @@ class _Pullback:
 
     def __call__(self, outs: Sequence[Any], cts: Sequence[Any]) -> tuple[list[Any], bool]:
         """Gradients of ``sum_k <outs[k], cts[k]>`` for every variable, and whether any output was connected."""
+        with enable_grad():  # the products with dual cotangents must be recorded, also under no_grad()
+            return self._pull(outs, cts)
+
+    def _pull(self, outs: Sequence[Any], cts: Sequence[Any]) -> tuple[list[Any], bool]:
         total: list[Any] = [None] * len(self.bottoms)
         connected = False
         dual_terms = []
