@@ -110,7 +110,7 @@ def test_transforms_compose_and_agree(name: str) -> None:
     np.testing.assert_allclose(cr.jacobian(f, mode="rev")(X), g, rtol=1e-12)
     np.testing.assert_allclose(cr.jacobian(f, mode="fwd")(X), g, rtol=1e-12)
     np.testing.assert_allclose([cr.jvp(f, (X,), (e,))[1] for e in eye], g, rtol=1e-12)
-    out, back = cr.vjp(f, X)
+    _out, back = cr.vjp(f, X)
     np.testing.assert_allclose(back(1.0)[0], g, rtol=1e-12)
     H = cr.hessian(f)(X)
     np.testing.assert_allclose(cr.jacobian(cr.grad(f), mode="rev")(X), H, rtol=1e-10, atol=1e-12)
@@ -171,7 +171,7 @@ def test_pytrees_argnums_and_aux() -> None:
     gp, gx = cr.grad(loss, argnums=(0, 1))(params, x)
     np.testing.assert_allclose(gx, 2 * r * params["w"])
     np.testing.assert_allclose(gp["w"], g["w"])
-    (value, aux), grads = cr.value_and_grad(lambda x: (np.sum(x**2), {"n": 2}), has_aux=True)(x)
+    (value, aux), _grads = cr.value_and_grad(lambda x: (np.sum(x**2), {"n": 2}), has_aux=True)(x)
     assert aux == {"n": 2}
     np.testing.assert_allclose(value, np.sum(x**2))
     gx, aux = cr.grad(lambda x: (np.sum(x**2), "hello"), has_aux=True)(x)
@@ -227,7 +227,7 @@ def test_independent_output_gives_zeros_and_says_so() -> None:
         gx, gy = cr.grad(lambda x, y: np.sum(y**2), argnums=(0, 1))(X, X)
         assert not gx.any() and np.allclose(gy, 2 * X)
     # forward mode: an output that does not depend on the input has a zero tangent of its shape
-    out, tan = cr.jvp(lambda x: np.ones(2), (X,), (X,))
+    _out, tan = cr.jvp(lambda x: np.ones(2), (X,), (X,))
     np.testing.assert_array_equal(tan, [0.0, 0.0])
 
 

@@ -99,5 +99,5 @@ def test_gradcheck_graph_passes_on_builtin_operations_and_needs_a_live_graph() -
 def test_custom_primitive_without_forward_rule_names_itself_in_forward_mode() -> None:
     only_backward = cr.primitive("test_only_backward", np.sin, vjp=lambda g, ans, x: g * cr.cos(x), register=False)
     np.testing.assert_allclose(cr.grad(lambda x: only_backward(x))(0.5), np.cos(0.5))
-    with pytest.raises(NotImplementedError, match="test_only_backward.*forward-mode"):
+    with pytest.raises(NotImplementedError, match=r"test_only_backward.*forward-mode"):
         cr.jvp(lambda x: only_backward(x), (0.5,), (1.0,))
