@@ -14,13 +14,19 @@ from . import errors
 from .tensor import Op, Tensor, as_tensor, tensor  # first: it loads the operations it offers as methods
 from .engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .errors import (
+    AxisError,
     ChainruleError,
     DtypeError,
     GradientShapeError,
     GraphFreedError,
+    IndexingError,
     InplaceError,
+    InvalidArgumentError,
+    MissingRuleError,
+    NoGradientError,
     NonScalarBackwardError,
     ShapeError,
+    UnsupportedArgumentError,
 )
 from .ops import *
 from .ops import __all__ as _ops_all
@@ -69,6 +75,12 @@ __all__ = [
     "NonScalarBackwardError",
     "GradientShapeError",
     "InplaceError",
+    "AxisError",
+    "IndexingError",
+    "InvalidArgumentError",
+    "MissingRuleError",
+    "NoGradientError",
+    "UnsupportedArgumentError",
     "grad",
     "value_and_grad",
     "vjp",

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ShapeError
+from .errors import AxisError, ShapeError
 
 
 def sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
@@ -47,13 +47,13 @@ def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
         if ndim == 0 and a in (0, -1):
             continue  # NumPy's reductions accept axis 0 (or -1) of a 0-d array: there is nothing to reduce
         if not -ndim <= a < ndim:
-            raise ShapeError(
+            raise AxisError(
                 f"axis {a} is out of range for an array with {ndim} dimension(s); "
                 f"use an axis from {-ndim} to {ndim - 1}"
             )
         out.append(a % ndim)
     if len(set(out)) != len(out):
-        raise ShapeError(f"axis {tuple(axis)} names the same axis more than once")
+        raise AxisError(f"axis {tuple(axis)} names the same axis more than once")
     return tuple(sorted(out))
 
 

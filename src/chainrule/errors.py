@@ -16,6 +16,26 @@ class ShapeError(ChainruleError, ValueError):
     """Shapes that an operation cannot combine (it names the operation and both shapes)."""
 
 
+class AxisError(ShapeError, IndexError):
+    """An ``axis`` that is out of range for the array, or named twice (NumPy's AxisError is also both)."""
+
+
+class IndexingError(ChainruleError, IndexError):
+    """An index that does not fit the array being indexed (it names the shape)."""
+
+
+class InvalidArgumentError(ChainruleError, ValueError):
+    """An argument with a value the operation cannot use (a label out of range, an unknown reduction ...)."""
+
+
+class UnsupportedArgumentError(ChainruleError, NotImplementedError):
+    """An option NumPy has but chainrule cannot differentiate (``pad(mode="reflect")``, nuclear norms ...)."""
+
+
+class NoGradientError(ChainruleError, RuntimeError):
+    """``backward()`` (or a hook) on a tensor that does not require a gradient."""
+
+
 class DtypeError(ChainruleError, TypeError):
     """A dtype that cannot take part, e.g. an integer tensor asked to require a gradient."""
 

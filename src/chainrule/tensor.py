@@ -15,7 +15,7 @@ import numpy as np
 
 from . import engine
 from .engine import GRAD_MODE, STATE, Node, backprop, check_seed, node_meta
-from .errors import DtypeError, InplaceError, NonScalarBackwardError
+from .errors import DtypeError, InplaceError, NoGradientError, NonScalarBackwardError
 from .primitive import Primitive
 
 ndarray = np.ndarray
@@ -340,7 +340,10 @@ class Tensor(_TensorOps):
         Returns a function that removes the hook.
         """
         if not self.requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that does not require a gradient")
+            raise NoGradientError(
+                "cannot register a hook on a tensor that does not require a gradient; "
+                "create it with requires_grad=True (or call t.requires_grad_()) first"
+            )
         if self._node is not None:
             hooks = node_meta(self._node).setdefault("hooks", [])
         else:
@@ -357,9 +360,10 @@ class Tensor(_TensorOps):
         ``grad`` is dL/d(self); it may be omitted only when this tensor holds a single value.
         """
         if not self.requires_grad:
-            raise RuntimeError(
+            raise NoGradientError(
                 "backward() on a tensor that does not require a gradient: no input of the computation "
-                "had requires_grad=True (or it ran inside no_grad())"
+                "had requires_grad=True (or it ran inside no_grad()). Create the inputs you want gradients for "
+                "with cr.tensor(..., requires_grad=True) and compute outside no_grad()"
             )
         if grad is None:
             if self._data.size != 1:
@@ -583,9 +587,20 @@ def _wrap(data: ndarray, node: Node | None, requires_grad: bool) -> Tensor:
 
 def _shape_error(prim: Primitive, raw: list, err: ValueError) -> Exception:
     """NumPy's broadcasting complaint, restated with the operation's name and every input's shape."""
-    from .errors import ShapeError
+    from .errors import AxisError, ShapeError
 
-    if isinstance(err, ShapeError) or "broadcast" not in str(err):
+    if isinstance(err, ShapeError):
+        return err
+    if isinstance(err, np.exceptions.AxisError) or "duplicate value in 'axis'" in str(err):
+        shapes = " and ".join(str(np.shape(r)) for r in raw if isinstance(r, ndarray))
+        return AxisError(
+            f"{prim.name}: {err} (input shape {shapes}); an axis counts from 0 to ndim - 1, or from -1 backwards, "
+            "and may be named only once"
+        )
+    if "zero-size array" in str(err):
+        shapes = " and ".join(str(np.shape(r)) for r in raw if isinstance(r, ndarray))
+        return ShapeError(f"{prim.name}: the input of shape {shapes} is empty along the reduced axis ({err})")
+    if "broadcast" not in str(err):
         return err
     shapes = " and ".join(str(np.shape(r)) for r in raw if isinstance(r, ndarray) or np.ndim(r))
     return ShapeError(

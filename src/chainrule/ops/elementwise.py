@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InvalidArgumentError
 from ._base import defprim, zeros_like_grad
 
 LN2 = math.log(2.0)
@@ -185,7 +186,7 @@ def gelu(x: Any, approximate: str = "none") -> Any:
         return gelu_exact(x)
     if approximate == "tanh":
         return gelu_tanh(x)
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    raise InvalidArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 # -- two-input selections --------------------------------------------------------------------------
@@ -251,7 +252,7 @@ _clip_prim = defprim("clip", _clip, vjp=(_clip_dx, _clip_dlo, _clip_dhi), jvp="e
 def clip(x: Any, a_min: Any = None, a_max: Any = None) -> Any:
     """Limit values to ``[a_min, a_max]``; the gradient passes where ``a_min <= x <= a_max``."""
     if a_min is None and a_max is None:
-        raise ValueError("clip: give a_min, a_max or both")
+        raise InvalidArgumentError("clip: give a_min, a_max or both (None means no bound on that side)")
     return _clip_prim(x, a_min, a_max)
 
 

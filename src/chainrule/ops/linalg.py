@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._shapes import broadcast_shapes, normalize_axis
-from ..errors import ShapeError
+from ..errors import ShapeError, UnsupportedArgumentError
 from ..primitive import VariadicRules
 from ._base import data_of, defprim, shape_of
 from .elementwise import absolute, multiply, where
@@ -116,7 +116,7 @@ def outer(a: Any, b: Any) -> Any:
 def _parse_einsum(spec: str, n: int) -> tuple[list[str], str]:
     spec = spec.replace(" ", "")
     if "." in spec:
-        raise NotImplementedError("einsum: ellipsis ('...') is not supported; name every axis")
+        raise UnsupportedArgumentError("einsum: ellipsis ('...') is not supported; name every axis")
     if "->" in spec:
         lhs, out = spec.split("->")
     else:
@@ -307,7 +307,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     if ord is None or (ord == "fro" and matrix) or (ord == 2 and not matrix):
         return _norm2(x, axis=axis, keepdims=keepdims)
     if matrix:
-        raise NotImplementedError(f"norm: matrix norm ord={ord!r} is not supported (use ord=None or 'fro')")
+        raise UnsupportedArgumentError(f"norm: matrix norm ord={ord!r} is not supported (use ord=None or 'fro')")
     if ord == 1:
         return sum(absolute(x), axis=axis, keepdims=keepdims)
     if ord == np.inf:
@@ -318,7 +318,9 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
         return rmin(absolute(x), axis=axis, keepdims=keepdims)
     if isinstance(ord, (int, float)) and ord > 0:
         return sum(absolute(x) ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
-    raise NotImplementedError(f"norm: ord={ord!r} is not supported")
+    raise UnsupportedArgumentError(
+        f"norm: ord={ord!r} is not supported (vectors: None, 2, 1, inf, -inf or p > 0; matrices: None or 'fro')"
+    )
 
 
 __all__ = [

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DtypeError, ShapeError
+from ..errors import DtypeError, InvalidArgumentError, ShapeError
 from ._base import data_of, defprim, shape_of
 from .elementwise import exp, softplus, where
 from .reduce import mean, sum
@@ -105,7 +105,10 @@ def cross_entropy(
                 f"cross_entropy: labels of shape {t.shape} do not match logits of shape {shape} (expected the logits' shape without the class axis)"
             )
         if t.size and (t.min() < 0 or t.max() >= nclass):
-            raise ValueError(f"cross_entropy: labels must lie in [0, {nclass}), got values from {t.min()} to {t.max()}")
+            raise InvalidArgumentError(
+                f"cross_entropy: labels must lie in [0, {nclass}) for logits with {nclass} classes along axis "
+                f"{axis}, got values from {t.min()} to {t.max()}"
+            )
         picked = squeeze(take_along_axis(lsm, np.expand_dims(t, axis), axis=axis), axis)
         losses = -picked
         if label_smoothing:
@@ -158,7 +161,7 @@ def _reduce(losses: Any, reduction: str, name: str) -> Any:
         return sum(losses)
     if reduction == "none":
         return losses
-    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    raise InvalidArgumentError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 __all__ = ["softmax", "log_softmax", "cross_entropy", "nll", "binary_cross_entropy_with_logits", "mse", "expand_dims"]

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .._shapes import normalize_axis
-from ..errors import ShapeError
+from ..errors import IndexingError, InvalidArgumentError, ShapeError, UnsupportedArgumentError
 from ..primitive import VariadicRules
 from ..tensor import Tensor
 from ._base import data_of, defprim, shape_of
@@ -185,7 +185,7 @@ def _getitem_forward(x: np.ndarray, index: Any) -> np.ndarray:
     try:
         return x[index]
     except IndexError as e:
-        raise IndexError(f"getitem: {e} (indexing an array of shape {x.shape})") from None
+        raise IndexingError(f"getitem: {e} (indexing an array of shape {x.shape})") from None
 
 
 def _scatter_add_forward(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -284,7 +284,7 @@ def concatenate(arrays: Any, axis: int | None = 0) -> Any:
     """Join arrays along an existing axis."""
     arrays = list(arrays)
     if not arrays:
-        raise ValueError("concatenate: need at least one array")
+        raise InvalidArgumentError("concatenate: need at least one array")
     if axis is None:
         arrays = [ravel(a) for a in arrays]
         axis = 0
@@ -295,7 +295,7 @@ def stack(arrays: Any, axis: int = 0) -> Any:
     """Join arrays along a new axis."""
     arrays = list(arrays)
     if not arrays:
-        raise ValueError("stack: need at least one array")
+        raise InvalidArgumentError("stack: need at least one array")
     shapes = {shape_of(a) for a in arrays}
     if len(shapes) > 1:
         raise ShapeError(f"stack: all arrays must have the same shape, got {sorted(shapes)}")
@@ -352,7 +352,7 @@ _pad = defprim(
 def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Any:
     """Pad with a constant (as ``np.pad(..., mode="constant")``)."""
     if mode != "constant":
-        raise NotImplementedError(f"pad: only mode='constant' is differentiable here, got mode={mode!r}")
+        raise UnsupportedArgumentError(f"pad: only mode='constant' is differentiable here, got mode={mode!r}")
     shape = shape_of(x)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2)) if len(shape) else np.zeros((0, 2), int)
     return _pad(x, pad_width=tuple(map(tuple, widths.tolist())), constant_values=constant_values)
