@@ -684,6 +684,7 @@ _METHODS = [
     "sign",
     "expand_dims",
     "tile",
+    "round",
 ]
 for _name in _METHODS:
     setattr(_TensorOps, _name, _method(getattr(_ops, _name), _name))

@@ -87,6 +87,7 @@ from .shape import (
 )
 
 abs = absolute
+neg = negative
 true_divide = divide
 pow = power
 round = round_
