@@ -12,6 +12,8 @@ import autograd
 import autograd.numpy as anp
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import chainrule as cr
 from helpers import numerical_grad
@@ -268,3 +270,51 @@ def test_transforms_work_inside_no_grad() -> None:
     with cr.no_grad():
         np.testing.assert_allclose(cr.grad(lambda x: np.sum(x**2))(X), 2 * X)
         np.testing.assert_allclose(cr.hessian(lambda x: np.sum(x**3))(X), np.diag(6 * X))
+
+
+@pytest.mark.parametrize("name", VECTOR)
+def test_vjp_matches_autograd(name: str) -> None:
+    f, fa = VECTOR[name](np), VECTOR[name](anp)
+    out, back = cr.vjp(f, X)
+    ref_back, ref_out = autograd.make_vjp(fa)(X)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-12)
+    ct = np.random.default_rng(5).standard_normal(np.shape(out))
+    np.testing.assert_allclose(back(ct)[0], ref_back(ct), rtol=1e-10, atol=1e-12)
+
+
+def test_elementwise_grad_matches_finite_differences() -> None:
+    x = np.linspace(-1.5, 1.5, 5)
+    f = lambda x: np.exp(np.sin(x)) / (1 + x**2)  # noqa: E731
+    np.testing.assert_allclose(cr.elementwise_grad(f)(x), (f(x + 1e-6) - f(x - 1e-6)) / 2e-6, rtol=1e-6)
+
+
+UNARY = {
+    "sin": (np.sin, anp.sin),
+    "tanh": (np.tanh, anp.tanh),
+    "exp_half": (lambda x: np.exp(0.5 * x), lambda x: anp.exp(0.5 * x)),
+    "square": (np.square, anp.square),
+    "softsqrt": (lambda x: np.sqrt(x * x + 1), lambda x: anp.sqrt(x * x + 1)),
+}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    names=st.lists(st.sampled_from(sorted(UNARY)), min_size=1, max_size=4),
+    x=st.lists(st.floats(-1.5, 1.5), min_size=2, max_size=4),
+)
+def test_random_compositions_match_autograd(names: list[str], x: list[float]) -> None:
+    def build(k):
+        def f(v):
+            for n in names:
+                v = UNARY[n][k](v)
+            return v * v[::-1]
+
+        return f
+
+    f, fa = build(0), build(1)
+    x = np.array(x)
+    s, sa = (lambda v: np.sum(f(v))), (lambda v: anp.sum(fa(v)))
+    np.testing.assert_allclose(cr.grad(s)(x), autograd.grad(sa)(x), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(cr.jacobian(f, mode="fwd")(x), autograd.jacobian(fa)(x), rtol=1e-9, atol=1e-12)
+    v = np.linspace(-1, 1, x.size)
+    np.testing.assert_allclose(cr.hvp(s, x, v), autograd.hessian_vector_product(sa)(x, v), rtol=1e-8, atol=1e-10)

@@ -630,7 +630,7 @@ def elementwise_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) ->
 
     >>> import numpy as np, chainrule as cr
     >>> cr.elementwise_grad(np.tanh)(np.array([0.0, 1.0])).round(4)
-    array([1.    , 0.42  ])
+    array([1.  , 0.42])
     """
     who = "cr.elementwise_grad"
 

@@ -611,7 +611,23 @@ def _shape_error(prim: Primitive, raw: list, err: ValueError) -> Exception:
 
 
 class Op(Primitive):
-    """A primitive bound to the tensor engine: calling it runs the forward pass and records a node."""
+    """A primitive bound to the tensor engine: calling it runs the forward pass and records a node.
+
+    This is ``cr.primitive``, the public way to add an operation with your own derivative rules, the same
+    mechanism the built-in operations use: ``forward`` works on NumPy arrays; ``vjp`` gives one backward rule
+    per input, ``rule(g, ans, *inputs, **params)`` returning ``g`` times the local derivative; ``jvp``
+    (optional) gives forward-mode rules ``rule(t, ans, *inputs, **params)``, or ``"elementwise"`` (the
+    backward rule serves both ways) or ``"linear"``. Write rules with chainrule operations so that higher
+    derivatives work; check them with ``cr.gradcheck``. ``register=False`` keeps it out of ``cr.REGISTRY``.
+
+    >>> import numpy as np, chainrule as cr
+    >>> softplus = cr.primitive("doc_softplus", lambda x: np.logaddexp(0.0, x),
+    ...                         vjp=lambda g, ans, x: g * cr.sigmoid(x), jvp="elementwise", register=False)
+    >>> float(softplus(cr.tensor(1000.0)).data)          # log1p(exp(1000)) would overflow to inf
+    1000.0
+    >>> float(cr.grad(softplus)(0.0))
+    0.5
+    """
 
     __slots__ = ()
     __call__ = bind
