@@ -99,6 +99,40 @@ def test_network_collapses_to_one_box_per_layer_and_expands():
     assert "dense3.bias" in every
 
 
+def test_parameters_are_named_by_module_path_without_asking():
+    net = cr.nn.MLP([4, 3, 2], seed=0)  # no name_parameters(): recording knows the modules the ops ran in
+    with recording():
+        loss = net(cr.tensor(np.ones((1, 4), dtype="float32"))).sum()
+        loss.backward()
+    every = draw(loss, collapse=False).text
+    assert "dense1.weight" in every and "dense2.bias" in every
+    assert net.dense1.weight.name is None  # the tensors themselves are left alone
+
+
+def test_long_chains_stay_linear_in_size():
+    with recording():
+        x = cr.tensor(np.ones(2), requires_grad=True, name="x")
+        y = x
+        for _ in range(100):
+            y = cr.sin(y) * 1.01 + x  # x feeds every step: long edges are drawn directly, not rank by rank
+        loss = y.sum()
+        loss.backward()
+    svg = draw(loss).text
+    ET.fromstring(svg)
+    assert svg.count('class="node op"') == 301
+    assert len(svg) < 301 * 2500
+
+
+def test_graphviz_layout_only_where_installed(monkeypatch):
+    import chainrule.viz.drawing as draw_module
+
+    monkeypatch.setattr(draw_module.shutil, "which", lambda name: None)
+    with pytest.raises(DrawError, match="Graphviz"):
+        draw(_f(), layout="dot")
+    with pytest.raises(DrawError, match="unknown layout"):
+        draw(_f(), layout="neato")
+
+
 def test_formats_and_paths(tmp_path):
     f = _f()
     dot = draw(f, format="dot").text

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from .draw import DrawError, Drawing, draw
+from .drawing import DrawError, Drawing, draw
 from .graph import label
 from .page import html_page, write_page
 from .record import recording

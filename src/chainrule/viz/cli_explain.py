@@ -173,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
         if (args.draw or args.html) and not drawable:
             raise ExplainError("there is no graph to draw: the expression has no variables")
         if args.draw:
-            from .draw import draw
+            from .drawing import draw
 
             drawing = draw(out, args.draw, collapse=ex.collapse and not args.expand, precision=args.precision)
             print(f"wrote {args.draw} ({drawing.format})", file=sys.stderr)

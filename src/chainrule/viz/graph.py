@@ -97,6 +97,20 @@ def node_inputs(node: Node) -> tuple[Any, Any]:
     return raw, args
 
 
+def _parameter_paths(order: list[Node]) -> dict[int, str]:
+    """Unnamed parameters of the modules the graph ran through, named by their path (``dense1.weight``)."""
+    names: dict[int, str] = {}
+    roots: dict[int, Any] = {}
+    for n in order:
+        scope = _meta(n).get("scope")
+        if scope:
+            roots.setdefault(id(scope[0].module), scope[0].module)
+    for root in roots.values():
+        for name, p in root.named_parameters():
+            names.setdefault(id(p), name)
+    return names
+
+
 def _sum_in_order(parts: list[Any]) -> Any:
     # the engine accumulates `prev + gi` in the order contributions arrive; summing the same way gives its bits
     total = parts[0]
@@ -120,11 +134,12 @@ def build(t: Any, root_label: str | None = None) -> Graph:
     recorded = all(_meta(n).get("created") is not None for n in order)
     if recorded:  # the order they were computed in: a learner reads v1, v2, ... as the forward pass
         order.sort(key=lambda n: n.meta["created"])
+    param_names = _parameter_paths(order)
     names_taken = {out_label}
     for n in order:
         for p in n.parents:
-            if isinstance(p, Tensor) and p.name:
-                names_taken.add(p.name)
+            if isinstance(p, Tensor) and (p.name or id(p) in param_names):
+                names_taken.add(p.name or param_names[id(p)])
     auto = [0, 0]
     seen_labels: set[str] = set()
 
@@ -144,7 +159,8 @@ def build(t: Any, root_label: str | None = None) -> Graph:
         raw, args = node_inputs(node)
         for i, p in enumerate(node.parents):
             if isinstance(p, Tensor) and id(p) not in by_key:
-                gn = GNode(new_id(), "leaf", p.name or fresh("in", 0), p.name or "", value=p.data, tensor=p)
+                name = p.name or param_names.get(id(p))
+                gn = GNode(new_id(), "leaf", name or fresh("in", 0), name or "", value=p.data, tensor=p)
                 gn.title = gn.label
                 by_key[id(p)] = gn
                 nodes.append(gn)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+CROSSING_LIMIT = 400  # edges up to which orderings are compared by their crossings (a quadratic count)
+
 
 @dataclass
 class Box:
@@ -46,6 +48,25 @@ def _crossings(layers: list[list[str]], succ: dict[str, list[str]]) -> int:
     return total
 
 
+def ranks(ids: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
+    """Each box's column: the longest path from the inputs, with inputs pulled right next to their first use.
+
+    ``ids`` must be in topological order (every edge goes from an earlier id to a later one).
+    """
+    rank = dict.fromkeys(ids, 0)
+    preds: dict[str, list[str]] = {i: [] for i in ids}
+    succs: dict[str, list[str]] = {i: [] for i in ids}
+    for s, t in edges:
+        preds[t].append(s)
+        succs[s].append(t)
+    for i in ids:
+        rank[i] = max((rank[p] + 1 for p in preds[i]), default=0)
+    for i in reversed(ids):
+        if not preds[i] and succs[i]:
+            rank[i] = min(rank[s] for s in succs[i]) - 1
+    return rank
+
+
 def layered(
     sizes: list[tuple[str, float, float]],
     edges: list[tuple[str, str]],
@@ -54,30 +75,27 @@ def layered(
     vgap: float = 44.0,
     margin: float = 20.0,
     top: float = 0.0,
+    max_span: int = 6,
 ) -> Layout:
     """Place boxes ``(id, width, height)`` (given in topological order) and route ``edges`` between them.
 
-    ``gaps`` asks for a horizontal gap before rank r (room for the edge labels that end there).
+    ``gaps`` asks for a horizontal gap before rank r (room for the edge labels that end there). Edges spanning
+    more than ``max_span`` ranks are routed directly rather than through a point per rank.
     """
     boxes = {i: Box(i, w, h) for i, w, h in sizes}
     order = {i: k for k, (i, _, _) in enumerate(sizes)}
-    preds: dict[str, list[str]] = {i: [] for i in boxes}
-    succs: dict[str, list[str]] = {i: [] for i in boxes}
-    for s, t in edges:
-        preds[t].append(s)
-        succs[s].append(t)
-    for i, _, _ in sizes:  # longest path from the inputs
-        boxes[i].rank = max((boxes[p].rank + 1 for p in preds[i]), default=0)
-    for i, _, _ in reversed(sizes):  # inputs sit right before their first consumer
-        if not preds[i] and succs[i]:
-            boxes[i].rank = min(boxes[s].rank for s in succs[i]) - 1
+    for i, r in ranks([i for i, _, _ in sizes], edges).items():
+        boxes[i].rank = r
     # dummy points for edges that span several ranks
     chains: list[list[str]] = []
     succ_d: dict[str, list[str]] = {}
     pred_d: dict[str, list[str]] = {}
     for k, (s, t) in enumerate(edges):
         chain = [s]
-        for r in range(boxes[s].rank + 1, boxes[t].rank):
+        span = boxes[t].rank - boxes[s].rank
+        # a value used much later (an input feeding every step of a long chain) is drawn as one long curve:
+        # routing it through a point per rank would cost time and space quadratic in the graph's length
+        for r in range(boxes[s].rank + 1, boxes[t].rank if span <= max_span else boxes[s].rank + 1):
             did = f"_d{k}_{r}"
             boxes[did] = Box(did, 0.0, 14.0, rank=r, dummy=True)
             order[did] = order[s] + 0.5
@@ -94,8 +112,8 @@ def layered(
     # crossing reduction: barycentre sweeps, keeping the best ordering seen
     best = [list(layer) for layer in layers]
     n_edges = sum(len(v) for v in succ_d.values())
-    best_c = _crossings(layers, succ_d) if n_edges <= 1500 else 0
-    for sweep in range(8 if n_edges <= 1500 else 2):
+    best_c = _crossings(layers, succ_d) if n_edges <= CROSSING_LIMIT else 0
+    for sweep in range(8 if n_edges <= CROSSING_LIMIT else 2):
         down = sweep % 2 == 0
         rng = range(1, nranks) if down else range(nranks - 2, -1, -1)
         for r in rng:
@@ -109,11 +127,11 @@ def layered(
                 return (sum(ps) / len(ps) if ps else cur[v], cur[v])
 
             layers[r] = sorted(layers[r], key=key)
-        if n_edges <= 1500:
+        if n_edges <= CROSSING_LIMIT:
             c = _crossings(layers, succ_d)
             if c < best_c:
                 best_c, best = c, [list(layer) for layer in layers]
-    layers = best if n_edges <= 1500 else layers
+    layers = best if n_edges <= CROSSING_LIMIT else layers
     # x: columns wide enough for their boxes, gaps wide enough for the labels
     col_w = [max((boxes[v].w for v in layer), default=0.0) for layer in layers]
     gap_list = [0.0] + [max(min_gap, (gaps or {}).get(r, 0.0)) for r in range(1, nranks)]

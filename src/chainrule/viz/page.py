@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import format as fmt
-from .draw import prepare, to_svg
+from .drawing import prepare, to_svg
 from .graph import Graph
 from .trace import equation, trace
 
@@ -53,8 +53,10 @@ def page_data(t: Any, collapse: bool | int = False, precision: int = 4) -> tuple
     drawn_edges = {e.id for e in drawn.edges}
     by_id = {n.id: n for n in full.nodes}
     into: dict[str, list[Any]] = {}
+    leaving: dict[str, list[Any]] = {}
     for e in full.edges:
         into.setdefault(e.dst, []).append(e)
+        leaving.setdefault(e.src, []).append(e)
     steps: list[dict[str, Any]] = [
         {
             "phase": "start",
@@ -79,7 +81,7 @@ def page_data(t: Any, collapse: bool | int = False, precision: int = 4) -> tuple
                 + f") = {nums[-1]['text']}",
                 "nodes": [owner[n.id]],
                 "edges": [e.id for e in ins if e.id in drawn_edges],
-                "reveal_values": [e.id for e in full.edges if e.src == n.id and e.id in drawn_edges],
+                "reveal_values": [e.id for e in leaving.get(n.id, []) if e.id in drawn_edges],
                 "numbers": nums,
             }
         )

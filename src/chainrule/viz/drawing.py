@@ -23,7 +23,7 @@ from ..tensor import Tensor
 from . import format as fmt
 from .collapse import collapse as collapse_graph
 from .graph import GNode, Graph, build
-from .layout import Layout, layered
+from .layout import Layout, layered, ranks
 
 FONT = 12.0
 CHAR_W = FONT * 0.6  # monospace advance: widths are known without measuring text
@@ -178,21 +178,19 @@ def _scene(g: Graph, precision: int) -> Scene:
         for n in g.nodes
     ]
     pairs = [(e.src, e.dst) for e in g.edges]
-    first = layered(sizes, pairs, top=TOP)  # ranks first, then gaps wide enough for the labels ending there
+    rank = ranks([n.id for n in g.nodes], pairs)  # columns first, then gaps wide enough for the labels
     rank_gap: dict[int, float] = {}
     for e in g.edges:
-        r = first.boxes[e.dst].rank
+        r = rank[e.dst]
         rank_gap[r] = max(rank_gap.get(r, 0.0), stub[e.id] + 40)
     lay = layered(sizes, pairs, gaps=rank_gap, top=TOP)
     # each input arrives at its own port on the box's left side, along a straight stub that carries its labels
     # ports top to bottom in the order the arrows come from (fewer crossings), ties by input number
+    arriving: dict[str, list[tuple[float, int, str]]] = {}
+    for e, pts in zip(g.edges, lay.paths, strict=True):
+        arriving.setdefault(e.dst, []).append((pts[-2][1] if len(pts) > 2 else lay.boxes[e.src].y, e.index, e.id))
     port: dict[str, int] = {}
-    for dst in n_in:
-        ins = [
-            (pts[-2][1] if len(pts) > 2 else lay.boxes[e.src].y, e.index, e.id)
-            for e, pts in zip(g.edges, lay.paths, strict=True)
-            if e.dst == dst
-        ]
+    for ins in arriving.values():
         for k, (_, _, eid) in enumerate(sorted(ins)):
             port[eid] = k
     routes: dict[str, list[tuple[float, float]]] = {}
