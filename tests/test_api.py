@@ -8,9 +8,67 @@ import pytest
 
 import chainrule as cr
 
-ELEMENTWISE = ["add", "subtract", "multiply", "divide", "power", "negative", "neg", "abs", "absolute", "sign", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "square", "reciprocal", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "gelu", "maximum", "minimum", "clip", "where"]
+ELEMENTWISE = [
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "power",
+    "negative",
+    "neg",
+    "abs",
+    "absolute",
+    "sign",
+    "exp",
+    "exp2",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "expm1",
+    "sqrt",
+    "square",
+    "reciprocal",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "leaky_relu",
+    "softplus",
+    "gelu",
+    "maximum",
+    "minimum",
+    "clip",
+    "where",
+]
 REDUCTIONS = ["sum", "mean", "prod", "max", "min", "var", "std", "logsumexp", "argmax", "argmin"]
-SHAPES = ["reshape", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze", "broadcast_to", "flatten", "ravel", "concatenate", "stack", "split", "pad", "repeat", "tile", "take", "take_along_axis", "getitem"]
+SHAPES = [
+    "reshape",
+    "transpose",
+    "swapaxes",
+    "moveaxis",
+    "expand_dims",
+    "squeeze",
+    "broadcast_to",
+    "flatten",
+    "ravel",
+    "concatenate",
+    "stack",
+    "split",
+    "pad",
+    "repeat",
+    "tile",
+    "take",
+    "take_along_axis",
+    "getitem",
+]
 LINALG = ["matmul", "dot", "outer", "einsum", "trace", "norm"]
 NN = ["softmax", "log_softmax", "cross_entropy", "binary_cross_entropy_with_logits", "mse"]
 ALL = ELEMENTWISE + REDUCTIONS + SHAPES + LINALG + NN

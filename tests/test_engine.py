@@ -364,3 +364,35 @@ def test_inplace_change_after_backward_is_harmless() -> None:
     w.zero_grad()
     (w * w).sum().backward()
     np.testing.assert_allclose(w.grad, 2 * np.array([0.8, 1.6]))
+
+
+def test_inplace_change_of_an_operation_result_is_detected() -> None:
+    x = cr.tensor([0.5, 1.0], requires_grad=True)
+    y = cr.exp(x)  # exp's rule uses its cached output
+    with cr.no_grad():
+        y.add_(1.0)
+    with pytest.raises(cr.InplaceError, match=r"exp: its result \(shape \(2,\)\) was modified in place"):
+        y.sum().backward()
+
+
+def test_inplace_on_a_detached_tensor_leaves_the_graph_intact() -> None:
+    x = cr.tensor([0.5, 1.0], requires_grad=True)
+    y = cr.exp(x)
+    d = y.detach()
+    d.mul_(0.0)
+    d[0] = 7.0
+    assert d.data.tolist() == [7.0, 0.0]
+    np.testing.assert_array_equal(y.data, np.exp([0.5, 1.0]))
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.exp([0.5, 1.0]))
+
+
+def test_inplace_on_a_view_does_not_write_into_a_cached_array() -> None:
+    x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    c = cr.tensor([4.0, 5.0, 6.0])
+    v = c[0:2]  # a view of c's memory
+    loss = (x * c).sum()
+    v.fill_(0.0)
+    assert v.data.tolist() == [0.0, 0.0] and c.data.tolist() == [4.0, 5.0, 6.0]
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, [4.0, 5.0, 6.0])

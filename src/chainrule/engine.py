@@ -174,7 +174,14 @@ def toposort(root: Node) -> list[Node]:
 
 
 def _check_unchanged(node: Node) -> None:
-    """Raise if an input this node cached was changed in place after the node was recorded."""
+    """Raise if an input or the output this node cached was changed in place after the node was recorded."""
+    meta = node.meta
+    if meta is not None and meta.get("output_changed_at", 0) > node.stamp:
+        raise InplaceError(
+            f"{node.prim.name}: its result (shape {np.shape(node.ans)}) was modified in place after the operation "
+            "cached it, so the gradient would be wrong. Change a copy instead (t = t + 1 rather than t.add_(1)), "
+            "or compute the forward pass again after the change"
+        )
     for i, a in enumerate(node.args):
         stamp = getattr(a, "_mutated_at", 0)
         if stamp > node.stamp:

@@ -321,8 +321,9 @@ class Tensor(_TensorOps):
         return self
 
     def detach(self) -> Tensor:
-        """The same values, cut from the graph (shares memory)."""
-        return Tensor._wrap(self._data, None, False)
+        """The same values, cut from the graph (shares memory; in-place operations on the detached tensor
+        write to a copy of it, so the graph it came from keeps its values)."""
+        return Tensor._wrap(self._data.view(), None, False)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient."""
@@ -401,6 +402,9 @@ class Tensor(_TensorOps):
     def _bump(self) -> None:
         STATE.clock += 1
         self._mutated_at = STATE.clock
+        if self._node is not None:
+            # the node that produced this tensor cached these very values as its output: tell it
+            node_meta(self._node)["output_changed_at"] = STATE.clock
 
     def _check_inplace(self, what: str) -> None:
         if self.requires_grad and GRAD_MODE.enabled:
@@ -418,8 +422,12 @@ class Tensor(_TensorOps):
         self._bump()
 
     def _own_data(self) -> None:
-        if not self._data.flags.writeable:
-            self._data = self._data.copy()
+        # NOTE: copy on write when the memory may belong to someone else: a read-only array (a broadcast),
+        # or a view into another array (a slice, a reshape, a detach()) that a recorded operation may have
+        # cached. Writing through it would change values behind the graph's back.
+        data = self._data
+        if not data.flags.writeable or data.base is not None:
+            self._data = data.copy()
 
     def _inplace(self, what: str, fn: Callable[[ndarray, Any], Any], other: Any) -> Tensor:
         self._check_inplace(what)
