@@ -66,3 +66,71 @@ def test_every_differentiable_primitive_declares_a_jvp_rule() -> None:
             if r is not None and (i >= len(p.jvps) or p.jvps[i] is None):
                 missing.append(f"{name}[{i}]")
     assert not missing, f"inputs with a backward rule but no forward-mode rule: {missing}"
+
+
+def test_jvp_is_one_forward_pass_with_no_graph() -> None:
+    calls = {"forward": 0, "vjp": 0, "jvp": 0}
+
+    def forward(x):
+        calls["forward"] += 1
+        return np.sin(x)
+
+    def vjp_rule(g, ans, x):
+        calls["vjp"] += 1
+        return g * cr.cos(x)
+
+    def jvp_rule(t, ans, x):
+        calls["jvp"] += 1
+        return t * cr.cos(x)
+
+    counted_sin = cr.primitive("test_counted_sin", forward, vjp=vjp_rule, jvp=jvp_rule, register=False)
+
+    class CountNodes:  # an engine hook: counts recorded nodes
+        nodes = 0
+
+        def on_node(self, node, out):
+            self.nodes += 1
+
+        def on_value(self, prim, raw, out):
+            pass
+
+        def on_gradient(self, node, i, gi):
+            pass
+
+    from chainrule.engine import STATE
+
+    counter = CountNodes()
+    STATE.extras = counter
+    try:
+        value, tangent = cr.jvp(lambda x: np.sum(counted_sin(x) * 2.0), (np.array([0.1, 0.2]),), (np.ones(2),))
+    finally:
+        STATE.extras = None
+    assert calls == {"forward": 1, "vjp": 0, "jvp": 1}
+    assert counter.nodes == 0  # nothing was recorded for a backward pass
+    np.testing.assert_allclose(value, 2 * np.sin([0.1, 0.2]).sum())
+    np.testing.assert_allclose(tangent, 2 * np.cos([0.1, 0.2]).sum())
+
+
+def test_forward_hook_is_off_outside_jvp_even_after_an_error() -> None:
+    from chainrule.forward import _tensor
+
+    assert _tensor._FORWARD is None
+
+    def boom(x):
+        assert _tensor._FORWARD is not None  # on while the jvp runs
+        raise RuntimeError("inside f")
+
+    with pytest.raises(RuntimeError, match="inside f"):
+        cr.jvp(boom, (1.0,), (1.0,))
+    assert _tensor._FORWARD is None
+
+
+def test_forward_mode_through_a_module_with_parameters() -> None:
+    rng = np.random.default_rng(0)
+    layer = cr.nn.Dense(3, 2)
+    x = rng.standard_normal((4, 3))
+    u = rng.standard_normal((4, 3))
+    _, tangent = cr.jvp(lambda x: cr.tanh(layer(x)), (x,), (u,))
+    # the parameters are constants here: J u = (1 - tanh(x W + b)^2) * (u W)
+    out = np.tanh(x @ layer.weight.data + layer.bias.data)
+    np.testing.assert_allclose(tangent, (1 - out**2) * (u @ layer.weight.data), rtol=1e-10, atol=1e-12)
