@@ -396,3 +396,22 @@ def test_inplace_on_a_view_does_not_write_into_a_cached_array() -> None:
     assert v.data.tolist() == [0.0, 0.0] and c.data.tolist() == [4.0, 5.0, 6.0]
     loss.backward()
     np.testing.assert_array_equal(x.grad, [4.0, 5.0, 6.0])
+
+
+def test_where_condition_never_receives_a_gradient() -> None:
+    c = cr.tensor([1.0, 0.0], requires_grad=True)  # NumPy treats nonzero floats as True
+    a = cr.tensor([1.0, 2.0], requires_grad=True)
+    cr.where(c, a, 0.0).sum().backward()
+    assert a.grad.tolist() == [1.0, 0.0] and c.grad is None
+
+
+def test_an_input_without_a_rule_fails_with_a_clear_error() -> None:
+    half = cr.primitive("test_half_rules", lambda x, y: x * y, vjp=(lambda g, ans, x, y: g * y, None))
+    x = cr.tensor(2.0, requires_grad=True)
+    y = cr.tensor(3.0, requires_grad=True)
+    try:
+        out = half(x, y)
+        with pytest.raises(cr.MissingRuleError, match="test_half_rules: no gradient rule for input 1"):
+            out.backward()
+    finally:
+        cr.REGISTRY.pop("test_half_rules")

@@ -252,7 +252,10 @@ def backprop(
             i += 1
             if p is None:  # NOTE: no gradient wanted for this input: its rule is never called
                 continue
-            gi = vjps[i](g, ans, *inputs, **params) if params else vjps[i](g, ans, *inputs)
+            rule = vjps[i] if i < len(vjps) else None
+            if rule is None:  # an input that needs a gradient but has no rule: say which, never a bare TypeError
+                rule = prim.vjp_rule(i)
+            gi = rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs)
             if gi is None:
                 continue
             r = raw[i]

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidArgumentError
-from ._base import defprim, zeros_like_grad
+from ._base import data_of, defprim, zeros_like_grad
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -269,7 +269,8 @@ _where_prim = defprim("where", np.where, vjp=(None, _where_dx, _where_dy), jvp=(
 
 def where(condition: Any, x: Any, y: Any) -> Any:
     """``x`` where ``condition`` holds, else ``y``; the unselected side gets an exactly zero gradient."""
-    return _where_prim(condition, x, y)
+    # the condition only selects: no gradient flows to it, even when it is a float tensor that requires one
+    return _where_prim(data_of(condition), x, y)
 
 
 # -- comparisons and logic (no gradient: their outputs are booleans) ------------------------------------
