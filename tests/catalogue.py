@@ -921,3 +921,42 @@ comp(
 )
 comp("max_pool2d", "2x2", lambda x: cr.max_pool2d(x, 2), [distinct((1, 2, 4, 4))])
 comp("avg_pool2d", "2x2", lambda x: cr.avg_pool2d(x, 2), [normal((1, 2, 4, 4))])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Fused primitives (ops/fused.py): each must equal the composition it replaces
+
+
+def _np_sce(x: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> np.ndarray:
+    m = x.max(axis=-1, keepdims=True)
+    lse = np.log(np.exp(x - m).sum(axis=-1)) + m[..., 0]
+    losses = lse - np.take_along_axis(x, labels[..., None], axis=-1)[..., 0]
+    return {"mean": losses.mean(), "sum": losses.sum(), "none": losses}[reduction]
+
+
+for _xs in ((3, 4), (4,), (2, 3, 4)):
+    prim("affine", f"{_s(_xs)}", cr.affine, [normal(_xs), normal((4, 2)), normal((2,))], ref=lambda x, w, b: x @ w + b)
+prim("affine", "linear_fn", cr.linear, [normal((3, 4)), normal((4, 2)), normal((2,))], ref=lambda x, w, b: x @ w + b)
+_lab2 = np.array([[0, 2, 1], [3, 3, 0]])
+for _red in ("mean", "sum", "none"):
+    prim(
+        "softmax_cross_entropy",
+        _red,
+        lambda x, _r=_red: cr.softmax_cross_entropy(x, _labels, reduction=_r),
+        [normal((3, 4))],
+        ref=lambda x, _r=_red: _np_sce(x, _labels, _r),
+    )
+prim(
+    "softmax_cross_entropy",
+    "batch_axes",
+    lambda x: cr.softmax_cross_entropy(x, _lab2),
+    [normal((2, 3, 4))],
+    ref=lambda x: _np_sce(x, _lab2),
+)
+prim(
+    "softmax_cross_entropy",
+    "via_cross_entropy",
+    lambda x: cr.cross_entropy(x, _labels),
+    [normal((3, 4))],
+    ref=lambda x: _np_sce(x, _labels),
+)

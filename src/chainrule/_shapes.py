@@ -27,9 +27,10 @@ def sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
     lead = len(gshape) - len(shape)
     if lead < 0:
         raise ShapeError(f"cannot sum a gradient of shape {gshape} down to the larger shape {shape}")
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
+    kept = tuple(lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
+    if not kept and shape:  # only leading axes added (a bias over a batch): one sum gives the shape, no view
+        return grad.sum(axis=tuple(range(lead)))
+    grad = grad.sum(axis=tuple(range(lead)) + kept, keepdims=True)
     if lead:
         grad = grad.reshape(shape)
     return grad

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
+from ..engine import STATE
 from ..tensor import Tensor
 from . import init as initializers
 from .module import Module
@@ -42,7 +43,7 @@ class Dense(Module):
         self.bias = Tensor(np.zeros(self.out_features, dtype=dtype), requires_grad=True) if bias else None
 
     def forward(self, x: Any) -> Any:
-        shape = np.shape(x.data if isinstance(x, Tensor) else x)
+        shape = x._data.shape if isinstance(x, Tensor) else np.shape(x)
         if not shape or shape[-1] != self.in_features:
             from ..errors import ShapeError
 
@@ -50,6 +51,9 @@ class Dense(Module):
                 f"Dense({self.in_features} -> {self.out_features}): input of shape {shape} has "
                 f"{shape[-1] if shape else 0} features in its last axis, expected {self.in_features}"
             )
+        if STATE.extras is None:
+            return ops.linear(x, self.weight, self.bias)  # one fused node for x @ W + b (ops/fused.py)
+        # NOTE: while a drawing or an anomaly check records the graph, show the primer's two gates
         y = ops.matmul(x, self.weight)
         return y + self.bias if self.bias is not None else y
 
@@ -288,7 +292,7 @@ class Flatten(Module):
     """Keep the batch axis, flatten the rest: (N, C, H, W) -> (N, C*H*W)."""
 
     def forward(self, x: Any) -> Any:
-        shape = np.shape(x.data if isinstance(x, Tensor) else x)
+        shape = x._data.shape if isinstance(x, Tensor) else np.shape(x)
         return ops.reshape(x, (shape[0], -1))
 
 
@@ -300,7 +304,7 @@ class Unflatten(Module):
         self.shape = tuple(int(s) for s in shape)
 
     def forward(self, x: Any) -> Any:
-        shape = np.shape(x.data if isinstance(x, Tensor) else x)
+        shape = x._data.shape if isinstance(x, Tensor) else np.shape(x)
         if int(np.prod(shape[1:])) != int(np.prod(self.shape)):
             from ..errors import ShapeError
 

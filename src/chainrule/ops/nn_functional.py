@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import STATE
 from ..errors import DtypeError, InvalidArgumentError, ShapeError
 from ._base import data_of, defprim, shape_of
 from .elementwise import exp, softplus, where
@@ -109,6 +110,15 @@ def cross_entropy(
                 f"cross_entropy: labels must lie in [0, {nclass}) for logits with {nclass} classes along axis "
                 f"{axis}, got values from {t.min()} to {t.max()}"
             )
+        if (
+            not label_smoothing
+            and axis % len(shape) == len(shape) - 1
+            and reduction in ("mean", "sum", "none")
+            and STATE.extras is None  # a drawing or anomaly check records the composed gates instead
+        ):
+            from .fused import softmax_cross_entropy  # one fused node and rule (fused.py builds on this module)
+
+            return softmax_cross_entropy(logits, t, reduction=reduction)
         picked = squeeze(take_along_axis(lsm, np.expand_dims(t, axis), axis=axis), axis)
         losses = -picked
         if label_smoothing:

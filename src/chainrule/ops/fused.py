@@ -1,0 +1,163 @@
+"""Fused primitives: common patterns given one node and one rule each, for speed (used by nn.Dense, cross_entropy).
+
+=================================  ==========================================================================
+op                                 gradients (g is dL/d(result))
+=================================  ==========================================================================
+affine(x, w, b) = x @ w + b        dx = g @ w^T,  dw = x^T @ g (batch axes flattened),  db = g summed over
+                                   every axis but the last
+softmax_cross_entropy(z, labels)   dz = g * (softmax(z) - onehot(labels))  (/ n for reduction="mean");
+                                   an all -inf row gets gradient 0, as in the composed log_softmax
+=================================  ==========================================================================
+
+Each is exactly the composition it replaces (``matmul`` then ``add``; ``log_softmax``, pick the label, mean),
+but records one node instead of two to six, skips the un-broadcast of the bias gradient, and never builds
+the one-hot or log-softmax arrays as separate graph values. On plain arrays (the usual backward pass) the
+rules run straight NumPy; under ``create_graph`` they receive tensors and use chainrule's operations, so
+the backward pass stays differentiable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._base import defprim
+from .elementwise import multiply, subtract, where
+from .linalg import matmul
+from .nn_functional import _log_softmax_forward, _softmax_forward, softmax
+from .reduce import sum
+from .shape import expand_dims, reshape, swapaxes
+
+ndarray = np.ndarray
+
+
+# -- affine: x @ w + b ------------------------------------------------------------------------------------
+def _affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = np.matmul(x, w)
+    if out.dtype == np.result_type(out, b):
+        out += b  # NOTE: the product is a fresh array: add the bias into it instead of allocating another
+        return out
+    return out + b
+
+
+def _affine_dx(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
+    if type(g) is ndarray and type(w) is ndarray:
+        return g @ w.T
+    return matmul(g, swapaxes(w, -1, -2))
+
+
+def _affine_dw(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
+    n_in, n_out = w.shape
+    if type(g) is ndarray and type(x) is ndarray:
+        if x.ndim == 2:
+            return x.T @ g
+        return x.reshape(-1, n_in).T @ g.reshape(-1, n_out)  # 1-D x gives the outer product
+    return matmul(swapaxes(reshape(x, (-1, n_in)), -1, -2), reshape(g, (-1, n_out)))
+
+
+def _affine_db(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
+    nd = len(g.shape)
+    if nd == 1:
+        return g
+    axes = tuple(range(nd - 1))
+    if type(g) is ndarray:
+        return g.sum(axis=axes)
+    return sum(g, axis=axes)
+
+
+affine = defprim(
+    "affine",
+    _affine_forward,
+    vjp=(_affine_dx, _affine_dw, _affine_db),
+    jvp=(
+        lambda t, ans, x, w, b: matmul(t, w),
+        lambda t, ans, x, w, b: matmul(x, t),
+        lambda t, ans, x, w, b: t,  # the engine broadcasts it over the batch axes
+    ),
+)
+affine.doc = "x @ w + b in one node: w of shape (in, out), b of shape (out,), x of shape (..., in)."
+
+
+def linear(x: Any, w: Any, b: Any = None) -> Any:
+    """``x @ w + b`` (``w`` of shape ``(in, out)``), as one fused node where the shapes allow.
+
+    >>> import chainrule as cr
+    >>> y = linear(cr.tensor(np.ones((2, 3))), cr.tensor(np.ones((3, 4))), cr.tensor(np.zeros(4)))
+    >>> y.shape
+    (2, 4)
+    """
+    if b is None:
+        return matmul(x, w)
+    ws, bs, xs = np.shape(getattr(w, "_data", w)), np.shape(getattr(b, "_data", b)), np.shape(getattr(x, "_data", x))
+    if len(ws) == 2 and bs == ws[1:] and len(xs) >= 1 and xs[-1] == ws[0]:
+        return affine(x, w, b)
+    return matmul(x, w) + b  # unusual shapes: the composed form gives the usual errors and broadcasting
+
+
+# -- softmax cross-entropy on integer labels ------------------------------------------------------------
+def _sce_forward(z: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> np.ndarray:
+    lsm = _log_softmax_forward(z, -1)
+    losses = -np.take_along_axis(lsm, labels[..., None], axis=-1)[..., 0]
+    if reduction == "mean":
+        return np.asarray(losses.mean())
+    if reduction == "sum":
+        return np.asarray(losses.sum())
+    return losses
+
+
+def _scale(reduction: str, labels: np.ndarray) -> float:
+    return 1.0 / labels.size if reduction == "mean" and labels.size else 1.0
+
+
+def _sce_vjp(g: Any, ans: Any, z: Any, labels: np.ndarray, reduction: str = "mean") -> Any:
+    if type(g) is ndarray and type(z) is ndarray:
+        d = _softmax_forward(z, -1)
+        np.put_along_axis(d, labels[..., None], np.take_along_axis(d, labels[..., None], axis=-1) - 1, axis=-1)
+        dead = _dead_rows(z)
+        if dead is not None:
+            d[dead] = 0
+        scale = g * _scale(reduction, labels) if reduction != "none" else g[..., None] * _scale(reduction, labels)
+        d *= scale
+        return d
+    onehot = _onehot(labels, z.shape[-1], z.dtype)
+    d = subtract(softmax(z, axis=-1), onehot)
+    dead = _dead_rows(getattr(z, "_data", z))
+    if dead is not None:
+        d = where(dead[..., None], 0, d)
+    gs = expand_dims(g, -1) if reduction == "none" else g
+    return multiply(d, gs * _scale(reduction, labels))
+
+
+def _sce_jvp(t: Any, ans: Any, z: Any, labels: np.ndarray, reduction: str = "mean") -> Any:
+    onehot = _onehot(labels, z.shape[-1], np.result_type(getattr(z, "_data", z)))
+    d = subtract(softmax(z, axis=-1), onehot)
+    dead = _dead_rows(getattr(z, "_data", z))
+    if dead is not None:
+        d = where(dead[..., None], 0, d)
+    per_row = sum(multiply(d, t), axis=-1)
+    if reduction == "none":
+        return per_row
+    return sum(per_row) * _scale(reduction, labels)
+
+
+def _onehot(labels: np.ndarray, n: int, dtype: Any) -> np.ndarray:
+    out = np.zeros((*labels.shape, n), dtype=dtype)
+    np.put_along_axis(out, labels[..., None], 1, axis=-1)
+    return out
+
+
+def _dead_rows(z: np.ndarray) -> np.ndarray | None:
+    """Rows whose logits are all -inf (log_softmax is -inf there and its gradient 0), or None if there are none."""
+    if np.isfinite(z).all():
+        return None
+    dead = np.isneginf(z).all(axis=-1)
+    return dead if dead.any() else None
+
+
+softmax_cross_entropy = defprim("softmax_cross_entropy", _sce_forward, vjp=_sce_vjp, jvp=_sce_jvp)
+softmax_cross_entropy.doc = (
+    "Cross-entropy of softmax(z) over the last axis against integer labels (params: labels, reduction)."
+)
+
+__all__ = ["affine", "linear", "softmax_cross_entropy"]

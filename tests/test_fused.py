@@ -1,0 +1,119 @@
+"""Fused primitives (ops/fused.py) against the compositions they replace, and the engine's fast paths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.ops import fused
+from tests.helpers import numerical_grad
+
+
+def _composed_ce(z, labels, reduction="mean"):
+    lsm = cr.log_softmax(z, axis=-1)
+    picked = -cr.squeeze(cr.take_along_axis(lsm, np.expand_dims(labels, -1), axis=-1), -1)
+    return {"mean": cr.mean, "sum": cr.sum, "none": lambda t: t}[reduction](picked)
+
+
+@pytest.mark.parametrize("xshape", [(5, 4), (4,), (2, 3, 4)])
+def test_affine_matches_matmul_plus_bias_and_finite_differences(xshape, rng) -> None:
+    x, w, b = rng.standard_normal(xshape), rng.standard_normal((4, 3)), rng.standard_normal(3)
+    seed = rng.standard_normal(np.shape(x @ w))
+    ts = [cr.tensor(a, requires_grad=True) for a in (x, w, b)]
+    out = cr.affine(*ts)
+    np.testing.assert_allclose(out.data, x @ w + b, rtol=1e-12)
+    out.backward(seed)
+    for i, t in enumerate(ts):
+        num = numerical_grad(lambda *a: float(np.sum((a[0] @ a[1] + a[2]) * seed)), [x, w, b], i)
+        np.testing.assert_allclose(t.grad, num, rtol=1e-6, atol=1e-8)
+        assert t.grad.shape == t.shape
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_softmax_cross_entropy_matches_the_composition(reduction, rng) -> None:
+    z = rng.standard_normal((6, 5)) * 3
+    labels = rng.integers(0, 5, size=6)
+    a = cr.tensor(z, requires_grad=True)
+    b = cr.tensor(z, requires_grad=True)
+    fa = cr.softmax_cross_entropy(a, labels, reduction=reduction)
+    fb = _composed_ce(b, labels, reduction)
+    np.testing.assert_allclose(fa.data, fb.data, rtol=1e-12)
+    seed = rng.standard_normal(fa.shape)
+    fa.backward(seed)
+    fb.backward(seed)
+    np.testing.assert_allclose(a.grad, b.grad, rtol=1e-10, atol=1e-14)
+    num = numerical_grad(
+        lambda zz: float(np.sum(cr.softmax_cross_entropy(zz, labels, reduction=reduction).data * seed)), [z], 0
+    )
+    np.testing.assert_allclose(a.grad, num, rtol=1e-6, atol=1e-8)
+
+
+def test_softmax_cross_entropy_float32_large_logits_and_dead_rows() -> None:
+    z = np.array([[1e4, 0.0, -1e4], [-np.inf, -np.inf, -np.inf]], dtype=np.float32)
+    a = cr.tensor(z, requires_grad=True)
+    b = cr.tensor(z, requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        fa = cr.softmax_cross_entropy(a, np.array([0, 1]), reduction="none")
+        fb = _composed_ce(b, np.array([0, 1]), "none")
+    assert fa.dtype == np.float32
+    np.testing.assert_array_equal(fa.data, fb.data)  # [0, inf]: finite where it can be, no NaN
+    fa.backward(np.ones(2, dtype=np.float32))
+    fb.backward(np.ones(2, dtype=np.float32))
+    np.testing.assert_array_equal(a.grad, b.grad)
+    assert a.grad.dtype == np.float32 and not a.grad[1].any()
+
+
+def test_second_order_through_fused_rules(rng) -> None:
+    # the rules run on tensors under create_graph: d/dz of <grad, v> equals the composed Hessian-vector product
+    z = rng.standard_normal((3, 4))
+    labels = np.array([1, 0, 3])
+    v = rng.standard_normal((3, 4))
+    out = []
+    for fn in (lambda t: cr.softmax_cross_entropy(t, labels), lambda t: _composed_ce(t, labels)):
+        t = cr.tensor(z, requires_grad=True)
+        fn(t).backward(create_graph=True)
+        g = t.grad
+        t.grad = None
+        cr.sum(g * v).backward()
+        out.append(t.grad)
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-10, atol=1e-12)
+
+
+def test_dense_records_one_affine_node_and_cross_entropy_one_node() -> None:
+    layer = cr.nn.Dense(4, 3, seed=0)
+    y = layer(cr.tensor(np.ones((2, 4), dtype=np.float32)))
+    assert y.node.name == "affine"
+    loss = cr.cross_entropy(y, np.array([0, 2]))
+    assert loss.node.name == "softmax_cross_entropy"
+    loss.backward()
+    assert layer.weight.grad.shape == (4, 3) and layer.bias.grad.shape == (3,)
+    assert layer.bias.grad.dtype == np.float32
+
+
+def test_linear_falls_back_to_the_composition_for_other_shapes() -> None:
+    x, w = cr.tensor(np.ones((2, 3)), requires_grad=True), cr.tensor(np.ones((3, 4)))
+    y = fused.linear(x, w, cr.tensor(np.ones((2, 4))))  # a bias of the output's full shape
+    assert y.node.name == "add" and y.data.tolist() == [[4.0] * 4] * 2
+
+
+def test_fan_out_sums_are_not_shared_between_inputs() -> None:
+    # add's rule hands the same gradient array to both inputs; the engine's in-place accumulation must
+    # never write into an array another input also holds
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = cr.tensor([3.0, 4.0], requires_grad=True)
+    s = x + y
+    t = s + s + s + x * 2 + y  # x gets 3 + 2, y gets 3 + 1, via shared and summed arrays
+    t.sum().backward()
+    assert x.grad.tolist() == [5.0, 5.0] and y.grad.tolist() == [4.0, 4.0]
+    assert not np.shares_memory(x.grad, y.grad)
+    a = cr.tensor(2.0, requires_grad=True)  # 0-d gradients are NumPy scalars: summed, never added in place
+    (a * a + a * a + a * a).backward()
+    assert float(a.grad) == 12.0
+
+
+def test_bias_gradient_is_its_own_array(rng) -> None:
+    x = cr.tensor(rng.standard_normal((4, 3)))
+    b = cr.tensor(np.zeros(3), requires_grad=True)
+    (x + b).sum().backward()
+    assert b.grad.base is None and b.grad.flags.writeable and b.grad.tolist() == [4.0, 4.0, 4.0]
