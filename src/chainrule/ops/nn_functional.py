@@ -96,9 +96,10 @@ def cross_entropy(
     >>> round(loss.item(), 4)
     0.2413
     """
-    lsm = log_softmax(logits, axis=axis)
     t = np.asarray(data_of(target))
     shape = shape_of(logits)
+    if not -len(shape) <= axis < len(shape):
+        log_softmax(logits, axis=axis)  # raises its error for an axis out of range
     nclass = shape[axis]
     if t.dtype.kind in "iu":
         if t.shape != shape[: axis % len(shape)] + shape[axis % len(shape) + 1 :]:
@@ -119,6 +120,7 @@ def cross_entropy(
             from .fused import softmax_cross_entropy  # one fused node and rule (fused.py builds on this module)
 
             return softmax_cross_entropy(logits, t, reduction=reduction)
+        lsm = log_softmax(logits, axis=axis)
         picked = squeeze(take_along_axis(lsm, np.expand_dims(t, axis), axis=axis), axis)
         losses = -picked
         if label_smoothing:
@@ -129,6 +131,7 @@ def cross_entropy(
             raise ShapeError(
                 f"cross_entropy: probability targets of shape {t.shape} must match logits of shape {shape}"
             )
+        lsm = log_softmax(logits, axis=axis)
         probs = target
         if label_smoothing:
             probs = probs * (1 - label_smoothing) + label_smoothing / nclass
