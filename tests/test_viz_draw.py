@@ -145,3 +145,20 @@ def test_formats_and_paths(tmp_path):
         draw(f, format="gif")
     with pytest.raises(TypeError):
         draw(np.ones(3))
+
+
+def test_page_of_a_collapsed_network_highlights_layer_boxes():
+    from chainrule.viz.page import page_data
+
+    _, loss = _mlp_loss()
+    svg, data = page_data(loss, collapse=True)
+    root = ET.fromstring(svg)
+    ids = {g.get("id") for g in root.iter(f"{SVG}g") if g.get("id")}
+    forward = [s for s in data["steps"] if s["phase"] == "forward"]
+    backward = [s for s in data["steps"] if s["phase"] == "backward"]
+    assert len(forward) == 13  # every gate of the forward pass, each highlighted in its layer's box
+    for s in data["steps"]:
+        assert set(s["nodes"]) <= ids and set(s["edges"]) <= ids
+    assert forward[0]["nodes"] == ["m0"] and "matmul" in forward[0]["title"]
+    assert {n for s in forward for n in s["nodes"]} >= {"m0", "m1", "m2", "m3", "m4"}
+    assert backward[-1]["numbers"][-1]["name"] == "dL/d(dense3.bias)"
