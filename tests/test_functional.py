@@ -318,3 +318,13 @@ def test_random_compositions_match_autograd(names: list[str], x: list[float]) ->
     np.testing.assert_allclose(cr.jacobian(f, mode="fwd")(x), autograd.jacobian(fa)(x), rtol=1e-9, atol=1e-12)
     v = np.linspace(-1, 1, x.size)
     np.testing.assert_allclose(cr.hvp(s, x, v), autograd.hessian_vector_product(sa)(x, v), rtol=1e-8, atol=1e-10)
+
+
+def test_closure_over_a_tensor_that_requires_grad_stays_connected() -> None:
+    w = cr.tensor(2.0, requires_grad=True)
+    g = cr.grad(lambda x: x * x * w)(3.0)  # 2 x w, a function of the model parameter w
+    assert isinstance(g, cr.Tensor) and float(g) == 12.0
+    g.backward()
+    assert float(w.grad) == 6.0  # d/dw (2 x w) = 2 x
+    # without such a closure, results are plain NumPy values
+    assert isinstance(cr.grad(lambda x: x * x * 2.0)(3.0), float)

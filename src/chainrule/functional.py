@@ -12,7 +12,8 @@ What they take and give back
     ("pytrees"); a gradient has the structure of its input. Integer (and boolean) inputs are promoted to
     float64 before differentiating, so ``cr.grad(f)(3)`` is a float gradient, never an integer one. Results
     are NumPy arrays (0-d results are NumPy scalars) when the inputs are NumPy values; Tensors when you pass
-    Tensors (a Tensor that requires a gradient gives results that are part of its graph).
+    Tensors (a Tensor that requires a gradient gives results that are part of its graph), and also when ``f``
+    uses tensors that require a gradient, such as a model's parameters: the results stay connected to them.
 
 How they work
     ``grad``/``vjp``/``jacobian(mode="rev")`` run ``f`` on fresh Tensors that require a gradient and send
@@ -35,7 +36,7 @@ import numpy as np
 
 from . import ops as _ops
 from ._pytree import tree_flatten, tree_unflatten
-from .engine import Node, backprop, enable_grad
+from .engine import Node, backprop, enable_grad, toposort
 from .errors import DtypeError, NonScalarOutputError, ShapeError
 from .forward import TRANSFORMS, Dual, end_level, make_dual, new_level
 from .tensor import Op, Tensor, _wrap_cached
@@ -240,6 +241,11 @@ class _Trace:
         finally:
             TRANSFORMS.depth -= 1
         self.argnums = argnums
+        if not create and _reaches_other_leaves(self.out, bottoms):
+            # f closed over tensors that require a gradient (a model's parameters): keep the results
+            # connected to them, as Tensors, so that a later backward reaches those tensors too
+            self.pullback.create = True
+            self.tensor_inputs = True
 
     def regroup(self, grads: list[Any]) -> list[Any]:
         """Per-variable gradients back into one tree per differentiated argument."""
@@ -256,6 +262,20 @@ class _Trace:
         leaves, spec = tree_flatten(tree)
         conv = _as_tensor if self.tensor_inputs else _as_numpy
         return tree_unflatten(spec, [conv(x) for x in leaves])
+
+
+def _reaches_other_leaves(out: Any, bottoms: list[Tensor]) -> bool:
+    """Whether the graph behind ``out`` reaches a tensor requiring a gradient other than ``bottoms``."""
+    ours = {id(b) for b in bottoms}
+    for leaf in tree_flatten(out)[0]:
+        node = leaf._node if isinstance(leaf, Tensor) else None
+        if node is None:
+            continue
+        for n in toposort(node):
+            for p in n.parents:
+                if p is not None and type(p) is not Node and id(p) not in ours:
+                    return True
+    return False
 
 
 def _as_numpy(x: Any) -> Any:
