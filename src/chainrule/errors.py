@@ -78,3 +78,7 @@ class GradcheckError(ChainruleError, AssertionError):
 
 class CheckpointError(ChainruleError, ValueError):
     """A model or optimizer file that is truncated, corrupt or does not match."""
+
+
+class DataError(ChainruleError, ValueError):
+    """A dataset name, file or folder that cannot be read as training data (it names the file and the problem)."""

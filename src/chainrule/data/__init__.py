@@ -1,6 +1,55 @@
 """Datasets and batching."""
 
-from .datasets import DATASETS, Split, load, load_digits, standardize, stratified_split
+from .datasets import (
+    CLASSIFICATION,
+    DATASETS,
+    REGRESSION,
+    Split,
+    circles,
+    load,
+    load_breast_cancer,
+    load_circles,
+    load_diabetes,
+    load_digits,
+    load_iris,
+    load_moons,
+    load_spirals,
+    load_wine,
+    make_split,
+    moons,
+    random_split,
+    spirals,
+    standardize,
+    stratified_split,
+)
+from .files import load_csv, load_idx_folder, read_csv_table, read_idx, write_idx
 from .loader import DataLoader
 
-__all__ = ["DATASETS", "Split", "load", "load_digits", "standardize", "stratified_split", "DataLoader"]
+__all__ = [
+    "CLASSIFICATION",
+    "REGRESSION",
+    "DATASETS",
+    "Split",
+    "load",
+    "load_digits",
+    "load_iris",
+    "load_wine",
+    "load_breast_cancer",
+    "load_diabetes",
+    "load_moons",
+    "load_circles",
+    "load_spirals",
+    "moons",
+    "circles",
+    "spirals",
+    "load_csv",
+    "load_idx_folder",
+    "read_csv_table",
+    "read_idx",
+    "write_idx",
+    "make_split",
+    "standardize",
+    "stratified_split",
+    "random_split",
+    "DataLoader",
+]

@@ -13,6 +13,9 @@ from ..tensor import Tensor
 class DataLoader:
     """Iterate ``(x_batch, y_batch)`` tensors; a new shuffle each epoch, the same sequence for the same seed.
 
+    ``dtype`` casts the inputs once, up front (pass the model's dtype: a float64 batch into a float32 model
+    would silently compute in float64, twice as slow).
+
     >>> import numpy as np
     >>> loader = DataLoader(np.arange(10.0).reshape(5, 2), np.arange(5), batch_size=2, seed=0)
     >>> [len(y) for _, y in loader]
@@ -44,10 +47,18 @@ class DataLoader:
         n = len(self.x)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
+    def order(self) -> np.ndarray:
+        """The next epoch's order of rows (draws from the loader's Generator when shuffling)."""
         n = len(self.x)
-        order = self.rng.permutation(n) if self.shuffle else np.arange(n)
+        return self.rng.permutation(n) if self.shuffle else np.arange(n)
+
+    def batches(self, order: np.ndarray, start: int = 0) -> Iterator[tuple[Tensor, Tensor]]:
+        """The batches of one epoch in ``order``, beginning at batch number ``start`` (to resume mid-epoch)."""
+        n = len(order)
         stop = n - n % self.batch_size if self.drop_last else n
-        for start in range(0, stop, self.batch_size):
-            idx = order[start : start + self.batch_size]
+        for begin in range(start * self.batch_size, stop, self.batch_size):
+            idx = order[begin : begin + self.batch_size]
             yield Tensor._wrap(self.x[idx], None, False), Tensor._wrap(self.y[idx], None, False)
+
+    def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
+        return self.batches(self.order())
