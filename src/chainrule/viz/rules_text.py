@@ -39,6 +39,14 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "arcsin": ("arcsin scales by 1/sqrt(1 - x**2)", ("1/sqrt(1 - {x}**2)",)),
     "arccos": ("arccos scales by -1/sqrt(1 - x**2)", ("-1/sqrt(1 - {x}**2)",)),
     "matmul": ("matmul: dL/dA = dL/dZ @ B^T and dL/dB = A^T @ dL/dZ", ("{g} @ {y}^T", "{y}^T @ {g}")),
+    "affine": (
+        "affine (x @ W + b in one gate): matmul's rules for x and W, and b gets the upstream summed over the batch",
+        ("{g} @ W^T", "x^T @ {g}", "sum of {g} over the batch"),
+    ),
+    "softmax_cross_entropy": (
+        "softmax cross-entropy (one gate): the gradient is (softmax(z) - one_hot(labels)) / batch size",
+        ("(softmax({x}) - one_hot(labels)) / n",),
+    ),
     "sum": ("sum copies the upstream gradient to every entry it added", ("1",)),
     "mean": ("mean copies the upstream gradient to every entry, divided by their count", ("1/n",)),
     "max": ("max routes the gradient to the largest entry", ("[entry is the max]",)),

@@ -131,7 +131,7 @@ def _local(node: Any, i: int, upstream: np.ndarray) -> np.ndarray | None:
     if raw is None or ans is None:
         return None
     x = np.asarray(raw[i])
-    if x.size > 4:
+    if x.size > 4 or x.ndim > 1:  # a number or a short vector reads well; a matrix is summarised instead
         return None
     one = np.ones_like(np.asarray(upstream))
     with np.errstate(all="ignore"):
