@@ -134,3 +134,18 @@ def test_forward_mode_through_a_module_with_parameters() -> None:
     # the parameters are constants here: J u = (1 - tanh(x W + b)^2) * (u W)
     out = np.tanh(x @ layer.weight.data + layer.bias.data)
     np.testing.assert_allclose(tangent, (1 - out**2) * (u @ layer.weight.data), rtol=1e-10, atol=1e-12)
+
+
+def test_duals_are_read_only_and_readable() -> None:
+    def f(x):
+        assert isinstance(x, cr.Tensor) and x.shape == (2,)
+        np.testing.assert_allclose(np.asarray(x), [1.0, 2.0])  # the values, as for any tensor
+        with pytest.raises(cr.InplaceError, match="jvp"):
+            x.data = np.zeros(2)
+        with pytest.raises(cr.InplaceError, match="jvp"):
+            x[0] = 5.0
+        return x * 2
+
+    out, tan = cr.jvp(f, (np.array([1.0, 2.0]),), (np.ones(2),))
+    np.testing.assert_allclose(out, [2.0, 4.0])
+    np.testing.assert_allclose(tan, [2.0, 2.0])

@@ -328,3 +328,20 @@ def test_closure_over_a_tensor_that_requires_grad_stays_connected() -> None:
     assert float(w.grad) == 6.0  # d/dw (2 x w) = 2 x
     # without such a closure, results are plain NumPy values
     assert isinstance(cr.grad(lambda x: x * x * 2.0)(3.0), float)
+
+
+def test_jacobian_of_several_arguments_and_outputs() -> None:
+    def f(a, b):
+        return {"p": a * b[0], "q": np.sum(a) * b}
+
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0])
+    for mode in ("rev", "fwd"):
+        J = cr.jacobian(f, argnums=(0, 1), mode=mode)(a, b)
+        assert set(J) == {"p", "q"} and isinstance(J["p"], tuple)
+        np.testing.assert_allclose(J["p"][0], np.eye(3) * b[0])
+        np.testing.assert_allclose(J["p"][1], np.stack([a, np.zeros(3)], axis=-1))
+        np.testing.assert_allclose(J["q"][0], np.outer(b, np.ones(3)))
+        np.testing.assert_allclose(J["q"][1], np.eye(2) * a.sum())
+    # an empty input gives empty blocks of the right shape
+    assert cr.jacobian(lambda x: np.sum(x) + 1.0, mode="fwd")(np.zeros(0)).shape == (0,)
+    assert cr.jacobian(lambda x: np.sum(x) + 1.0, mode="rev")(np.zeros(0)).shape == (0,)

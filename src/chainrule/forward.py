@@ -54,6 +54,15 @@ class Dual(Tensor):
         """The directional derivative carried along with the value."""
         return self._tangent
 
+    @property
+    def data(self) -> np.ndarray:
+        """The plain values of the primal (not tracked)."""
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._check_inplace("setting .data")
+
     def _check_inplace(self, what: str) -> None:
         raise InplaceError(
             f"{what}: values inside cr.jvp carry tangents and cannot be changed in place; compute a new value instead"

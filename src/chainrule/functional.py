@@ -483,12 +483,20 @@ def _tangent(t: Any, p: Any, who: str) -> Any:
     return np.asarray(t, dtype=np.result_type(_data_of(p)))
 
 
-def _exporter(args: Sequence[Any]) -> Callable[[Any], Any]:
+def _exporter(args: Sequence[Any], outs: Sequence[Any] = ()) -> Callable[[Any], Any]:
+    """How forward-mode results are handed back (see :meth:`_Trace.export`)."""
     if TRANSFORMS.depth > 0:
         return lambda tree: tree
-    tensors = any(isinstance(x, Tensor) for x in tree_flatten(list(args))[0])
+    tensors = any(isinstance(x, Tensor) for x in tree_flatten(list(args))[0]) or any(
+        isinstance(x, Tensor) and x.requires_grad for x in outs
+    )
     conv = _as_tensor if tensors else _as_numpy
-    return lambda tree: tree_unflatten(tree_flatten(tree)[1], [conv(x) for x in tree_flatten(tree)[0]])
+
+    def export(tree: Any) -> Any:
+        leaves, spec = tree_flatten(tree)
+        return tree_unflatten(spec, [conv(x) for x in leaves])
+
+    return export
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
@@ -505,8 +513,8 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         raise TypeError(f"{who}: primals and tangents must be tuples (one entry per argument of f)")
     if len(primals) != len(tangents):
         raise ValueError(f"{who}: {len(primals)} primals but {len(tangents)} tangents")
-    export = _exporter(primals)
     spec, po, to = _jvp_core(f, tuple(primals), {}, tuple(range(len(primals))), tangents, who)
+    export = _exporter(primals, po)
     return export(tree_unflatten(spec, po)), export(tree_unflatten(spec, to))
 
 
@@ -534,84 +542,8 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0, mode: str 
 
     def jac_f(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums(argnums, len(args), who)
-        if mode == "rev":
-            tr = _Trace(f, args, kwargs, nums, who)
-            out_leaves, out_spec = tree_flatten(tr.out)
-            in_shapes = [b._data.shape for b in tr.pullback.bottoms]
-            blocks_per_out = []
-            for j, o in enumerate(out_leaves):
-                data = np.asarray(_data_of(o))
-                _check_float_output(data, who)
-                rows: list[list[Any]] = []
-                for k in range(data.size):
-                    seed = np.zeros(data.size, dtype=data.dtype)
-                    seed[k] = 1
-                    cts = [None] * len(out_leaves)
-                    cts[j] = seed.reshape(data.shape)
-                    rows.append(tr.pullback(out_leaves, cts)[0])
-                blocks = []
-                for b, shape in enumerate(in_shapes):
-                    if not rows:
-                        blocks.append(np.zeros(data.shape + shape))
-                    else:
-                        blocks.append(_ops.reshape(_stack([r[b] for r in rows]), data.shape + shape))
-                blocks_per_out.append(blocks)
-            export = tr.export
-            regroup = tr.regroup
-        else:
-            export = _exporter(args)
-            leaf_lists, specs = [], []
-            for a in nums:
-                leaves, spec = tree_flatten(args[a])
-                leaf_lists.append([_promote(x, who) for x in leaves])
-                specs.append(spec)
-            flat_inputs = [(ai, li, x) for ai, leaves in enumerate(leaf_lists) for li, x in enumerate(leaves)]
-            columns: list[list[Any]] = []  # per input leaf: list of output-leaf tangent lists
-            out_spec = None
-            po = None
-            for ai, li, x in flat_inputs:
-                data = np.asarray(_data_of(x))
-                cols = []
-                for k in range(data.size):
-                    tangents = []
-                    for bi, leaves in enumerate(leaf_lists):
-                        ts = []
-                        for lj, y in enumerate(leaves):
-                            yd = np.asarray(_data_of(y))
-                            t = np.zeros(yd.shape, dtype=yd.dtype)
-                            if (bi, lj) == (ai, li):
-                                t.reshape(-1)[k] = 1
-                            ts.append(t)
-                        tangents.append(tree_unflatten(specs[bi], ts))
-                    call_args = list(args)
-                    for bi, a in enumerate(nums):
-                        call_args[a] = tree_unflatten(specs[bi], leaf_lists[bi])
-                    out_spec, po, to = _jvp_core(f, tuple(call_args), kwargs, nums, tangents, who)
-                    cols.append(to)
-                columns.append((data.shape, cols))
-            if out_spec is None:  # no input elements at all: evaluate f once for the output's shape
-                out_spec = tree_flatten(f(*args, **kwargs))[1]
-                po = tree_flatten(f(*args, **kwargs))[0]
-            blocks_per_out = []
-            for j, o in enumerate(po):
-                oshape = np.shape(_data_of(o))
-                blocks = []
-                for shape, cols in columns:
-                    if not cols:
-                        blocks.append(np.zeros(oshape + shape))
-                    else:
-                        stacked = _stack([c[j] for c in cols], axis=-1)
-                        blocks.append(_ops.reshape(stacked, oshape + shape))
-                blocks_per_out.append(blocks)
-            counts = [len(leaves) for leaves in leaf_lists]
-
-            def regroup(blocks: list[Any], specs: list = specs, counts: list = counts) -> list[Any]:
-                out, i = [], 0
-                for spec, n in zip(specs, counts, strict=True):
-                    out.append(tree_unflatten(spec, blocks[i : i + n]))
-                    i += n
-                return out
-
+        build = _jacobian_rev if mode == "rev" else _jacobian_fwd
+        out_spec, blocks_per_out, regroup, export = build(f, args, kwargs, nums, who)
         single = isinstance(argnums, (int, np.integer))
         per_out = []
         for blocks in blocks_per_out:
@@ -620,6 +552,77 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0, mode: str 
         return export(tree_unflatten(out_spec, per_out))
 
     return jac_f
+
+
+def _block(pieces: list[Any], out_shape: tuple, in_shape: tuple, axis: int) -> Any:
+    """One Jacobian block ``out_shape + in_shape`` from its rows (axis 0) or columns (axis -1)."""
+    if not pieces:
+        return np.zeros(out_shape + in_shape)
+    return _ops.reshape(_stack(pieces, axis=axis), out_shape + in_shape)
+
+
+def _jacobian_rev(f: Callable, args: tuple, kwargs: dict, nums: tuple[int, ...], who: str):
+    """Row by row: one backward pass per output element, seeded with that element's unit vector."""
+    tr = _Trace(f, args, kwargs, nums, who)
+    out_leaves, out_spec = tree_flatten(tr.out)
+    in_shapes = [b._data.shape for b in tr.pullback.bottoms]
+    blocks_per_out = []
+    for j, o in enumerate(out_leaves):
+        data = np.asarray(_data_of(o))
+        _check_float_output(data, who)
+        rows = []
+        for k in range(data.size):
+            seed = np.zeros(data.size, dtype=data.dtype)
+            seed[k] = 1
+            cts: list[Any] = [None] * len(out_leaves)
+            cts[j] = seed.reshape(data.shape)
+            rows.append(tr.pullback(out_leaves, cts)[0])
+        blocks_per_out.append([_block([r[b] for r in rows], data.shape, s, 0) for b, s in enumerate(in_shapes)])
+    return out_spec, blocks_per_out, tr.regroup, tr.export
+
+
+def _jacobian_fwd(f: Callable, args: tuple, kwargs: dict, nums: tuple[int, ...], who: str):
+    """Column by column: one forward pass per input element, along that element's unit vector."""
+    leaf_lists, specs = [], []
+    for a in nums:
+        leaves, spec = tree_flatten(args[a])
+        leaf_lists.append([_promote(x, who) for x in leaves])
+        specs.append(spec)
+    call_args = list(args)
+    for bi, a in enumerate(nums):
+        call_args[a] = tree_unflatten(specs[bi], leaf_lists[bi])
+    zeros = [[np.zeros_like(np.asarray(_data_of(y))) for y in leaves] for leaves in leaf_lists]
+    columns = []  # per input leaf: its shape and, per element, the tangents of every output leaf
+    out_spec, po = None, None
+    for bi, zs in enumerate(zeros):
+        for lj in range(len(zs)):
+            cols = []
+            for k in range(zeros[bi][lj].size):
+                unit = np.zeros_like(zeros[bi][lj])
+                unit.reshape(-1)[k] = 1
+                tangents = [
+                    tree_unflatten(specs[ci], [unit if (ci, m) == (bi, lj) else z for m, z in enumerate(zs)])
+                    for ci, zs in enumerate(zeros)
+                ]
+                out_spec, po, to = _jvp_core(f, tuple(call_args), kwargs, nums, tangents, who)
+                cols.append(to)
+            columns.append((zeros[bi][lj].shape, cols))
+    if out_spec is None:  # no input elements at all: evaluate f once for the output's shapes
+        po, out_spec = tree_flatten(f(*call_args, **kwargs))
+    blocks_per_out = []
+    for j, o in enumerate(po):
+        oshape = np.shape(_data_of(o))
+        blocks_per_out.append([_block([c[j] for c in cols], oshape, shape, -1) for shape, cols in columns])
+    counts = [len(leaves) for leaves in leaf_lists]
+
+    def regroup(blocks: list[Any]) -> list[Any]:
+        out, i = [], 0
+        for spec, n in zip(specs, counts, strict=True):
+            out.append(tree_unflatten(spec, blocks[i : i + n]))
+            i += n
+        return out
+
+    return out_spec, blocks_per_out, regroup, _exporter(args, po)
 
 
 def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
