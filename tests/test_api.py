@@ -149,3 +149,12 @@ def test_operators() -> None:
     ]:
         assert got.dtype == expected.dtype
         np.testing.assert_array_equal(got.data, expected)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_listed_operation_has_gradient_cases(name: str) -> None:
+    from catalogue import CATALOGUE, COMPOSITES
+
+    key = {"abs": "absolute", "neg": "negative"}.get(name, name)
+    cases = CATALOGUE.get(key, []) + COMPOSITES.get(key, [])
+    assert cases, f"{name} has no case in tests/catalogue.py, so its gradient is not checked"
