@@ -165,6 +165,8 @@ _SCRIPT = """
     const s = steps[index];
     document.querySelectorAll('.current').forEach((el) => el.classList.remove('current'));
     (s.nodes || []).forEach((id) => { const el = document.getElementById(id); if (el) el.classList.add('current'); });
+    const first = s.nodes && s.nodes.length ? document.getElementById(s.nodes[0]) : null;
+    if (first && first.scrollIntoView) first.scrollIntoView({ block: 'nearest', inline: 'center' });  // wide graphs
     (s.edges || []).forEach((id) => { const el = document.getElementById(id); if (el) el.classList.add('current'); });
     // values appear as the forward pass computes them, gradients as the backward pass sends them
     const shownValues = new Set(), shownGrads = new Set();
