@@ -101,3 +101,16 @@ def test_custom_primitive_without_forward_rule_names_itself_in_forward_mode() ->
     np.testing.assert_allclose(cr.grad(lambda x: only_backward(x))(0.5), np.cos(0.5))
     with pytest.raises(NotImplementedError, match=r"test_only_backward.*forward-mode"):
         cr.jvp(lambda x: only_backward(x), (0.5,), (1.0,))
+
+
+def test_non_contiguous_arrays_are_perturbed_in_place() -> None:
+    # cached inputs that are transposed views (im2col's columns, a.T) must still be perturbed element by element
+    rng = np.random.default_rng(2)
+    x = cr.tensor(rng.standard_normal((2, 1, 5, 5)))
+    conv = cr.nn.Conv2d(1, 2, 3, padding=1)
+    y = cr.sum(cr.tanh(conv(x)) ** 2)
+    report = cr.gradcheck_graph(y)
+    assert report.passed and len(report.entries) >= 8
+    fortran = rng.standard_normal((3, 4)).T
+    assert not fortran.flags.c_contiguous
+    assert cr.gradcheck(lambda a: cr.sum(cr.tanh(a) * a), (fortran,)).passed

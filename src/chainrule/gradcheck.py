@@ -118,7 +118,7 @@ def gradcheck(
 
     if isinstance(inputs, (np.ndarray, Tensor)) or np.isscalar(inputs):
         inputs = (inputs,)
-    xs = [np.array(x._data if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
+    xs = [np.array(x._data if isinstance(x, Tensor) else x, dtype=np.float64, order="C") for x in inputs]
     for m in modes:
         if m not in ("rev", "fwd"):
             raise ValueError(f"gradcheck: modes must be 'rev' and/or 'fwd', got {m!r}")
@@ -214,7 +214,7 @@ def gradcheck_graph(
                 "backward(retain_graph=True), or check the graph before backward()"
             )
         prim, params = node.prim, node.params
-        raw = [np.array(r, dtype=np.float64) if _is_float(r) else r for r in node.raw]
+        raw = [np.array(r, dtype=np.float64, order="C") if _is_float(r) else r for r in node.raw]
 
         def forward(*args: Any, prim: Any = prim, params: dict = params) -> np.ndarray:
             return np.asarray(prim.forward(*args, **params), dtype=np.float64)
