@@ -499,6 +499,12 @@ INDEXES = {
     "bool_rows": np.array([True, False, True, True]),
     "mixed": (slice(1, None), np.array([0, 0, 4])),
     "scalar_elem": (2, 3),
+    "empty_list": [],
+    "neg_int_array": np.array([-1, 0, -1]),
+    "mask_then_slice": (_m[:, 0] > 0, slice(1, 3)),
+    "broadcast_arrays": (np.array([[0], [2]]), np.array([1, 3, 3])),
+    "ellipsis_array": (Ellipsis, np.array([4, 0, 4])),
+    "neg_steps": (slice(None, None, -1), slice(3, 0, -2)),
 }
 for _label, _idx in INDEXES.items():
     prim("getitem", _label, lambda x, _i=_idx: x[_i], [_m.copy()], ref=lambda x, _i=_idx: x[_i])
@@ -613,6 +619,13 @@ EINSUMS = {
     "ij,jk,kl->il": [(2, 3), (3, 4), (4, 2)],
     "iij->j": [(3, 3, 2)],
     "i,ij,j->": [(2,), (2, 3), (3,)],
+    "ij,ij->i": [(2, 3), (2, 3)],
+    "ii,i->i": [(3, 3), (3,)],
+    ",->": [(), ()],
+    "i,->i": [(3,), ()],
+    "iij->ji": [(2, 2, 3)],
+    "ijij->ij": [(2, 3, 2, 3)],
+    "ab,ab,ab->": [(2, 2), (2, 2), (2, 2)],
 }
 for _spec, _shapes in EINSUMS.items():
     prim(

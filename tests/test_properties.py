@@ -5,6 +5,7 @@ checked against central finite differences; a second test checks Hessian-vector 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -155,3 +156,23 @@ def test_random_graphs_hessian_vector_products(graph) -> None:
         expected = (plus[i] - minus[i]) / (2 * eps)
         got = t.grad if t.grad is not None else np.zeros(inputs[i].shape)
         np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-4, atol=1e-5, err_msg=f"input {i}")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(graphs())
+def test_random_graphs_in_float32_stay_float32_and_close_to_float64(graph) -> None:
+    inputs, program = graph
+    results = {}
+    for dtype in (np.float32, np.float64):
+        ts = [cr.tensor(a.astype(dtype), requires_grad=True) for a in inputs]
+        out = run(program, ts, 0)
+        assert out.dtype == dtype
+        out.backward()
+        assert all(t.grad.dtype == dtype for t in ts)
+        results[dtype] = (float(out.data), [t.grad.astype(np.float64) for t in ts])
+    (v32, g32), (v64, g64) = results[np.float32], results[np.float64]
+    # float32 carries about 7 digits; a few operations in a row lose one or two of them
+    assert v32 == pytest.approx(v64, rel=1e-4, abs=1e-4)
+    for a, b in zip(g32, g64, strict=True):
+        scale = max(1.0, float(np.max(np.abs(b), initial=0.0)))
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-3 * scale)
