@@ -256,8 +256,9 @@ class Tensor(_TensorOps):
             raise TypeError("len() of a 0-d tensor")
         return len(self._data)
 
-    def __hash__(self) -> int:
-        return id(self)
+    # NOTE: hashed by identity (tensors are keys of the engine's gradient table); object's C-level hash
+    # is that, without a Python call per lookup. (Setting __eq__ above would otherwise remove hashing.)
+    __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
         return bool(self._data)
@@ -531,17 +532,22 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
         if STATE.extras is not None:
             STATE.extras.on_value(prim, [xd], out)
         return _wrap(out, None, False)
-    raw = list(args)
+    raw = []
+    parents = []
     has_tensor = False
     needs_grad = False
-    i = 0
     for a in args:
         if isinstance(a, Tensor):
             has_tensor = True
-            raw[i] = a._data
+            raw.append(a._data)
             if a.requires_grad:
                 needs_grad = True
-        i += 1
+                parents.append(a._node or a)
+            else:
+                parents.append(None)
+        else:
+            raw.append(a)
+            parents.append(None)
     if not has_tensor:
         return prim.forward(*args, **params)
     try:
@@ -553,8 +559,7 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     if needs_grad and GRAD_MODE.enabled:
         if not prim.differentiable:
             return _wrap(out, None, False)
-        parents = tuple((a._node or a) if isinstance(a, Tensor) and a.requires_grad else None for a in args)
-        return _record(prim, args, tuple(raw), params, out, parents)
+        return _record(prim, args, tuple(raw), params, out, tuple(parents))
     if STATE.extras is not None:
         STATE.extras.on_value(prim, raw, out)
     return _wrap(out, None, False)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor import Tensor
 from ._base import defprim
 from .elementwise import multiply, subtract, where
 from .linalg import matmul
@@ -89,14 +90,47 @@ def linear(x: Any, w: Any, b: Any = None) -> Any:
     """
     if b is None:
         return matmul(x, w)
-    ws, bs, xs = np.shape(getattr(w, "_data", w)), np.shape(getattr(b, "_data", b)), np.shape(getattr(x, "_data", x))
+    ws, bs, xs = _shape(w), _shape(b), _shape(x)
     if len(ws) == 2 and bs == ws[1:] and len(xs) >= 1 and xs[-1] == ws[0]:
         return affine(x, w, b)
     return matmul(x, w) + b  # unusual shapes: the composed form gives the usual errors and broadcasting
 
 
+def _shape(a: Any) -> tuple[int, ...]:
+    # tensors and arrays know their shape; np.shape (a dispatched call) only for lists and numbers
+    return a.shape if isinstance(a, (Tensor, ndarray)) else np.shape(a)
+
+
 # -- softmax cross-entropy on integer labels ------------------------------------------------------------
+# NOTE: the backward rule needs softmax(z), which the forward pass has just computed. The forward keeps its
+# last result beside the loss array it returned, and the rule uses it only when handed that very array
+# (an identity check, so a stale or foreign entry is never used); otherwise it recomputes. Each entry is
+# used once, so a second backward pass (retain_graph) recomputes too.
+_LAST: tuple[Any, Any] | None = None
+
+
 def _sce_forward(z: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> np.ndarray:
+    global _LAST
+    if z.ndim == 2 and labels.ndim == 1 and z.shape[0]:
+        # the common case, lean: one pass each of max, exp, sum, log; softmax kept for the backward
+        m = z.max(axis=1, keepdims=True)
+        if np.isfinite(m).all():  # (a row of -inf or any inf/NaN: the careful path below decides)
+            e = z - m
+            np.exp(e, out=e)
+            s = e.sum(axis=1, keepdims=True)
+            picked = z[np.arange(z.shape[0]), labels]
+            picked -= m[:, 0]  # shifted first, as log_softmax does: exact for huge logits in float32
+            losses = np.log(s[:, 0])
+            losses -= picked
+            if reduction == "mean":
+                out = np.asarray(np.add.reduce(losses) / losses.shape[0], dtype=losses.dtype)
+            elif reduction == "sum":
+                out = np.asarray(np.add.reduce(losses), dtype=losses.dtype)
+            else:
+                out = losses
+            e /= s
+            _LAST = (out, e)
+            return out
     lsm = _log_softmax_forward(z, -1)
     losses = -np.take_along_axis(lsm, labels[..., None], axis=-1)[..., 0]
     if reduction == "mean":
@@ -111,14 +145,24 @@ def _scale(reduction: str, labels: np.ndarray) -> float:
 
 
 def _sce_vjp(g: Any, ans: Any, z: Any, labels: np.ndarray, reduction: str = "mean") -> Any:
+    global _LAST
     if type(g) is ndarray and type(z) is ndarray:
-        d = _softmax_forward(z, -1)
-        np.put_along_axis(d, labels[..., None], np.take_along_axis(d, labels[..., None], axis=-1) - 1, axis=-1)
-        dead = _dead_rows(z)
-        if dead is not None:
-            d[dead] = 0
-        scale = g * _scale(reduction, labels) if reduction != "none" else g[..., None] * _scale(reduction, labels)
-        d *= scale
+        last = _LAST
+        cached = last is not None and last[0] is ans
+        if cached:
+            _LAST = None
+            d = last[1]  # softmax(z) from the forward pass, which had finite row maxima (so no dead rows)
+        else:
+            d = _softmax_forward(z, -1)
+        if d.ndim == 2 and labels.ndim == 1:
+            d[np.arange(d.shape[0]), labels] -= 1
+        else:
+            np.put_along_axis(d, labels[..., None], np.take_along_axis(d, labels[..., None], axis=-1) - 1, axis=-1)
+        if not cached:
+            dead = _dead_rows(z)
+            if dead is not None:
+                d[dead] = 0
+        d *= g * _scale(reduction, labels) if reduction != "none" else g[..., None] * _scale(reduction, labels)
         return d
     onehot = _onehot(labels, z.shape[-1], z.dtype)
     d = subtract(softmax(z, axis=-1), onehot)

@@ -146,6 +146,26 @@ class SGD(Optimizer):
 
     hyper = ("momentum", "nesterov", "weight_decay")
 
+    def step(self) -> None:
+        """Update every parameter that has a gradient: ``p -= lr * g`` (with momentum/weight decay if set)."""
+        if self.momentum or self.weight_decay:
+            super().step()
+            return
+        # NOTE: plain SGD, the common case, in one tight loop (no per-parameter method calls): same update,
+        # same in-place bookkeeping as p.sub_() under no_grad
+        self.step_count += 1
+        lr = self.lr
+        for p in self.params:
+            g = p.grad
+            if g is None:
+                continue
+            if isinstance(g, Tensor):
+                g = g._data
+            p._own_data()
+            data = p._data
+            np.subtract(data, lr * g, out=data, casting="same_kind")
+            p._bump()
+
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         if self.weight_decay:
             g = g + self.weight_decay * p.data
