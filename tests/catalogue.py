@@ -512,6 +512,37 @@ prim("getitem", "func", lambda x: cr.getitem(x, (0, 1)), [normal((2, 3))], ref=l
 prim("getitem", "tensor_index", lambda x, i: x[i], [normal((4,)), np.array([3, 3, 0])], ref=lambda x, i: x[i])
 prim("getitem", "zero_d_ellipsis", lambda x: x[...], [normal(())], ref=lambda x: x[...])
 prim("getitem", "iterate", lambda x: cr.stack(list(x)), [normal((3, 2))], ref=lambda x: x.copy())
+
+
+def _np_index_put(x: np.ndarray, v: np.ndarray, index: Any) -> np.ndarray:
+    out = x.copy()
+    out[index] = v
+    return out
+
+
+prim(
+    "index_put",
+    "slice",
+    lambda x, v: cr.index_put(x, v, (slice(1, 3),)),
+    [normal((4, 2)), normal((2, 2))],
+    ref=lambda x, v: _np_index_put(x, v, (slice(1, 3),)),
+)
+prim(
+    "index_put",
+    "broadcast_value",
+    lambda x, v: cr.index_put(x, v, (0,)),
+    [normal((3, 4)), normal((4,))],
+    ref=lambda x, v: _np_index_put(x, v, (0,)),
+)
+prim(
+    "index_put",
+    "mask_scalar",
+    lambda x, v: cr.index_put(x, v, np.array([True, False, True])),
+    [normal((3,)), normal(())],
+    ref=lambda x, v: _np_index_put(x, v, np.array([True, False, True])),
+)
+
+
 prim(
     "scatter_add",
     "repeats",
@@ -739,15 +770,17 @@ comp(
     [normal((2, 3, 2))],
     ref=lambda x: np.var(x, axis=(0, 2), keepdims=True),
 )
-comp("std", "all", cr.std, [normal((3, 4))], ref=np.std)
-comp("std", "axis-1", lambda x: x.std(axis=-1), [normal((3, 4))], ref=lambda x: np.std(x, axis=-1))
-comp(
+prim("std", "all", cr.std, [normal((3, 4))], ref=np.std)
+prim("std", "axis-1", lambda x: x.std(axis=-1), [normal((3, 4))], ref=lambda x: np.std(x, axis=-1))
+prim(
     "std",
     "ddof1_keepdims",
     lambda x: cr.std(x, axis=1, ddof=1, keepdims=True),
     [normal((3, 4))],
     ref=lambda x: np.std(x, axis=1, ddof=1, keepdims=True),
 )
+prim("std", "tuple_axis", lambda x: cr.std(x, axis=(0, 2)), [normal((2, 3, 2))], ref=lambda x: np.std(x, axis=(0, 2)))
+prim("std", "scalar", cr.std, [normal(())], ref=np.std, second_order=False)
 comp("swapaxes", "3d", lambda x: cr.swapaxes(x, 0, -1), [normal((2, 3, 4))], ref=lambda x: np.swapaxes(x, 0, -1))
 comp("swapaxes", "method", lambda x: x.swapaxes(0, 1), [normal((2, 3))], ref=lambda x: x.swapaxes(0, 1))
 comp("moveaxis", "one", lambda x: cr.moveaxis(x, 0, -1), [normal((2, 3, 4))], ref=lambda x: np.moveaxis(x, 0, -1))

@@ -169,3 +169,29 @@ def test_cross_entropy_with_huge_logits_is_finite() -> None:
     loss.backward()
     assert loss.item() == pytest.approx(2e4, rel=1e-6)
     np.testing.assert_allclose(logits.grad, [[1.0, 0.0, -1.0]], atol=1e-6)
+
+
+def test_var_and_std_with_too_large_ddof_follow_numpy() -> None:
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for data, ddof in (([1.0, 2.0], 3), ([1.0, 2.0], 2), (np.zeros(0), 1)):
+            a = np.asarray(data)
+            np.testing.assert_equal(cr.var(cr.tensor(a), ddof=ddof).item(), np.var(a, ddof=ddof))
+            np.testing.assert_equal(cr.std(cr.tensor(a), ddof=ddof).item(), np.std(a, ddof=ddof))
+
+
+def test_std_gradient_at_a_constant_slice_is_zero() -> None:
+    np.testing.assert_array_equal(cr.grad(cr.std)(np.array([1.0, 1.0, 1.0])), [0.0, 0.0, 0.0])
+    g = cr.grad(lambda x: cr.std(x, axis=1).sum())(np.array([[1.0, 2.0], [3.0, 3.0]]))
+    np.testing.assert_allclose(g, [[-0.5, 0.5], [0.0, 0.0]])
+    # and forward mode agrees
+    _, t = cr.jvp(cr.std, (np.array([2.0, 2.0]),), (np.array([1.0, -3.0]),))
+    assert t == 0.0
+
+
+def test_log_softmax_all_neg_inf_row_forward_mode_matches_reverse() -> None:
+    x = np.array([[-np.inf, -np.inf], [0.5, -1.0]])
+    fwd = cr.jacobian(lambda a: cr.log_softmax(a, axis=-1), mode="fwd")(x)
+    rev = cr.jacobian(lambda a: cr.log_softmax(a, axis=-1), mode="rev")(x)
+    np.testing.assert_allclose(fwd, rev)
+    assert np.all(fwd[0] == 0)

@@ -415,3 +415,72 @@ def test_an_input_without_a_rule_fails_with_a_clear_error() -> None:
             out.backward()
     finally:
         cr.REGISTRY.pop("test_half_rules")
+
+
+# ---------------------------------------------------------------------------------------------------
+# In-place writes of tracked values are recorded (as in PyTorch), never silently dropped
+
+
+def test_writing_a_tracked_value_into_a_constant_buffer_is_recorded() -> None:
+    x = cr.tensor(np.array([2.0, 3.0]), requires_grad=True)
+    buf = cr.tensor(np.zeros(2))
+    buf[0] = x[0] * x[1]
+    buf[1] = x[1]
+    assert buf.requires_grad and not buf.is_leaf
+    (buf * x).sum().backward()  # loss = x0^2 x1 + x1^2
+    np.testing.assert_allclose(x.grad, [2 * 2.0 * 3.0, 2.0**2 + 2 * 3.0])
+
+
+@pytest.mark.parametrize(
+    "change,expected",
+    [
+        (lambda b, x: b.add_(x), lambda x: 2 * x + 1),  # (c + x) * x -> d/dx = c + 2x with c = 1
+        (lambda b, x: b.mul_(x), lambda x: 2 * x),  # (c * x) * x with c = 1
+        (lambda b, x: b.copy_(x), lambda x: 2 * x),  # x * x
+        (lambda b, x: b.sub_(x), lambda x: 1 - 2 * x),  # (c - x) * x
+    ],
+    ids=["add_", "mul_", "copy_", "sub_"],
+)
+def test_inplace_ops_with_tracked_operands_are_recorded(change, expected) -> None:
+    x = cr.tensor([0.5, -1.5], requires_grad=True)
+    buf = cr.tensor(np.ones(2))
+    change(buf, x)
+    (buf * x).sum().backward()
+    np.testing.assert_allclose(x.grad, expected(x.data))
+
+
+def test_inplace_write_into_a_non_leaf_keeps_earlier_uses_correct() -> None:
+    x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    early = (y * y).sum()  # cached y before the write
+    y[1] = 0.0
+    late = (y * x).sum()
+    (early + late).backward()
+    # d early/dx = 8x; d late/dx = 2x where y was kept (and 0 from y[1]) plus y itself
+    np.testing.assert_allclose(x.grad, 8 * x.data + np.array([4.0, 0.0, 12.0]))
+
+
+def test_inplace_write_keeps_dtype_and_shape() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)  # float64
+    buf = cr.tensor(np.zeros((3, 2)), dtype="float32")
+    buf[2] = x
+    assert buf.dtype == np.float32 and buf.shape == (3, 2)
+    buf.sum().backward()
+    np.testing.assert_allclose(x.grad, [1.0, 1.0])
+    assert x.grad.dtype == np.float64
+
+
+def test_second_backward_into_0d_leaf_keeps_grad_an_array() -> None:
+    x = cr.tensor(2.0, requires_grad=True)
+    (x * x).backward()
+    (x * x).backward()
+    assert type(x.grad) is np.ndarray and x.grad.shape == ()
+    x.grad[...] = 0.0  # writable like any gradient
+
+
+def test_grad_does_not_alias_the_callers_seed() -> None:
+    x = cr.tensor(np.ones(2), requires_grad=True)
+    seed = np.array([1.0, 2.0])
+    (x + 0).backward(seed)
+    seed[0] = 99.0
+    np.testing.assert_array_equal(x.grad, [1.0, 2.0])

@@ -208,3 +208,16 @@ def test_inplace_error_message_says_what_to_do() -> None:
     c[0] = 3.0
     with pytest.raises(cr.InplaceError, match=r"multiply: input 1 \(shape \(1,\)\) was modified in place.*a copy"):
         y.backward()
+
+
+def test_numpy_value_errors_are_restated_as_chainrule_errors() -> None:
+    with pytest.raises(cr.ShapeError, match="rectangular"):
+        cr.tensor([[1.0, 2.0], [3.0]])
+    with pytest.raises(cr.InvalidArgumentError, match="power: Integers to negative integer powers"):
+        cr.tensor([1, 2]) ** -1
+    with pytest.raises(cr.InvalidArgumentError, match=r"argmax: .*empty.*\(0,\)"):
+        cr.argmax(cr.tensor(np.zeros(0)))
+    with pytest.raises(cr.AxisError, match="single integer"):
+        cr.softmax(cr.tensor(np.ones((2, 2))), axis=(0, 1))
+    with pytest.raises(ValueError):  # still the built-in type for code that does not know chainrule
+        cr.tensor([1, 2]) ** -1

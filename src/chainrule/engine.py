@@ -294,7 +294,9 @@ def backprop(
         if leaf.grad is None:
             leaf.grad = g
         else:
-            leaf.grad = leaf.grad + g
+            total = leaf.grad + g
+            # 0-d arrays add up to a NumPy scalar: keep .grad an array, like the tensor it belongs to
+            leaf.grad = total if create_graph or type(total) is np.ndarray else np.asarray(total)
     return None
 
 

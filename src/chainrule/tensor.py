@@ -187,7 +187,15 @@ class Tensor(_TensorOps):
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
         if isinstance(data, Tensor):
             data = data._data
-        arr = np.array(data, dtype=dtype)  # a copy: later changes to the caller's array don't leak in
+        try:
+            arr = np.array(data, dtype=dtype)  # a copy: later changes to the caller's array don't leak in
+        except ValueError as e:
+            from .errors import ShapeError
+
+            raise ShapeError(
+                f"cannot make a tensor from this data: {str(e).rstrip('.')}. Nested lists must be rectangular "
+                "(every row the same length), e.g. [[1, 2], [3, 4]]"
+            ) from None
         if arr.dtype == object or arr.dtype.kind in "USV":
             raise DtypeError(f"cannot make a tensor from data of dtype {arr.dtype}; give numbers")
         self._data = arr
@@ -376,7 +384,8 @@ class Tensor(_TensorOps):
                 )
             seed = np.ones(self.shape, dtype=self._data.dtype)
         else:
-            seed = grad._data if isinstance(grad, Tensor) else _asarray(grad, dtype=self._data.dtype)
+            # a copy: a leaf's .grad may be this very array, and the caller may change theirs later
+            seed = np.array(grad._data if isinstance(grad, Tensor) else grad, dtype=self._data.dtype)
             check_seed(seed, self.shape, "the tensor")
         if retain_graph is None:
             retain_graph = create_graph
@@ -408,14 +417,40 @@ class Tensor(_TensorOps):
             node_meta(self._node)["output_changed_at"] = STATE.clock
 
     def _check_inplace(self, what: str) -> None:
-        if self.requires_grad and GRAD_MODE.enabled:
+        if self.requires_grad and self._node is None and GRAD_MODE.enabled:
             raise InplaceError(
                 f"{what}: in-place change of a tensor that requires a gradient would corrupt the graph. "
                 "Do it inside `with cr.no_grad():` (e.g. an optimizer step), or compute a new tensor instead"
             )
 
+    def _records(self, other: Any) -> bool:
+        """Whether an in-place change must itself be recorded: it involves a value the graph tracks."""
+        return GRAD_MODE.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+
+    def _become(self, result: Tensor) -> Tensor:
+        """Take on a recorded result as this tensor's new contents (as PyTorch does for in-place ops).
+
+        The old array is not touched (the result is a fresh array), so operations that cached it keep
+        correct gradients; from now on this tensor stands for the new node.
+        """
+        if result._data.shape != self._data.shape:
+            result = _ops.broadcast_to(result, self._data.shape)
+        if result._data.dtype != self._data.dtype:
+            result = _ops.astype(result, dtype=self._data.dtype)
+        self._data = result._data
+        self._node = result._node
+        self.requires_grad = result.requires_grad
+        return self
+
+    def _current(self) -> Tensor:
+        """This tensor's present value as another tensor object on the same node (an operand to record)."""
+        return Tensor._wrap(self._data, self._node, self.requires_grad)
+
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("__setitem__")
+        if self._records(value):
+            self._become(_ops.index_put(self._current(), value, index))
+            return
         value = value._data if isinstance(value, Tensor) else value
         index = index._data if isinstance(index, Tensor) else index
         self._own_data()
@@ -432,6 +467,8 @@ class Tensor(_TensorOps):
 
     def _inplace(self, what: str, fn: Callable[[ndarray, Any], Any], other: Any) -> Tensor:
         self._check_inplace(what)
+        if self._records(other):
+            return self._become(_INPLACE_OPS[what](self._current(), other))
         other = other._data if isinstance(other, Tensor) else other
         self._own_data()
         fn(self._data, other, out=self._data, casting="same_kind")
@@ -452,6 +489,8 @@ class Tensor(_TensorOps):
 
     def fill_(self, value: Any) -> Tensor:
         self._check_inplace("fill_")
+        if self._records(value):
+            return self._become(_ops.index_put(self._current(), value, Ellipsis))
         self._own_data()
         self._data.fill(value)
         self._bump()
@@ -462,6 +501,8 @@ class Tensor(_TensorOps):
 
     def copy_(self, other: Any) -> Tensor:
         self._check_inplace("copy_")
+        if self._records(other):
+            return self._become(_ops.index_put(self._current(), other, Ellipsis))
         self._own_data()
         np.copyto(self._data, other._data if isinstance(other, Tensor) else other, casting="same_kind")
         self._bump()
@@ -614,7 +655,10 @@ def _shape_error(prim: Primitive, raw: list, err: ValueError) -> Exception:
         shapes = " and ".join(str(np.shape(r)) for r in raw if isinstance(r, ndarray))
         return ShapeError(f"{prim.name}: the input of shape {shapes} is empty along the reduced axis ({err})")
     if "broadcast" not in str(err):
-        return err
+        from .errors import InvalidArgumentError
+
+        shapes = ", ".join(str(np.shape(r)) for r in raw if isinstance(r, ndarray))
+        return InvalidArgumentError(f"{prim.name}: {err} (input shapes {shapes})")
     shapes = " and ".join(str(np.shape(r)) for r in raw if isinstance(r, ndarray) or np.ndim(r))
     return ShapeError(
         f"{prim.name}: shapes {shapes} cannot be broadcast together (NumPy's rule: compare dimensions from "
@@ -719,3 +763,5 @@ for _name in _METHODS:
     setattr(_TensorOps, _name, _method(getattr(_ops, _name), _name))
 
 from . import _interop  # noqa: E402  (NumPy's ufuncs and functions on tensors, after the ops exist)
+
+_INPLACE_OPS = {"add_": _ops.add, "sub_": _ops.subtract, "mul_": _ops.multiply, "div_": _ops.divide}

@@ -71,6 +71,7 @@ from .shape import (
     expand_dims,
     flatten,
     getitem,
+    index_put,
     moveaxis,
     pad,
     ravel,

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import STATE
-from ..errors import DtypeError, InvalidArgumentError, ShapeError
+from ..errors import AxisError, DtypeError, InvalidArgumentError, ShapeError
 from ._base import data_of, defprim, shape_of
 from .elementwise import exp, softplus, where
 from .reduce import mean, sum
@@ -31,6 +31,12 @@ from .shape import expand_dims, squeeze, take_along_axis
 def _shifted(x: np.ndarray, axis: int) -> np.ndarray:
     m = np.max(x, axis=axis, keepdims=True)
     return x - np.where(np.isfinite(m), m, 0)
+
+
+def _one_axis(axis: Any, name: str) -> int:
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise AxisError(f"{name}: axis must be a single integer (the class axis), got {axis!r}")
+    return int(axis)
 
 
 def _log_softmax_forward(x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -50,7 +56,9 @@ def _log_softmax_vjp(g: Any, ans: Any, x: Any, axis: int = -1) -> Any:
 
 
 def _log_softmax_jvp(t: Any, ans: Any, x: Any, axis: int = -1) -> Any:
-    return t - sum(exp(ans) * t, axis=axis, keepdims=True)
+    dead = ~np.isfinite(np.max(data_of(ans), axis=axis, keepdims=True))  # all -inf slices: tangent 0, as in reverse
+    out = t - sum(where(dead, 0, exp(ans)) * t, axis=axis, keepdims=True)
+    return where(dead, 0, out) if dead.any() else out
 
 
 _log_softmax = defprim("log_softmax", _log_softmax_forward, vjp=_log_softmax_vjp, jvp=_log_softmax_jvp)
@@ -58,7 +66,7 @@ _log_softmax = defprim("log_softmax", _log_softmax_forward, vjp=_log_softmax_vjp
 
 def log_softmax(x: Any, axis: int = -1) -> Any:
     """``x - logsumexp(x)`` over ``axis``, computed as ``(x - max) - log(sum(exp(x - max)))``."""
-    return _log_softmax(x, axis=int(axis))
+    return _log_softmax(x, axis=_one_axis(axis, "log_softmax"))
 
 
 def _softmax_forward(x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -79,7 +87,7 @@ _softmax = defprim("softmax", _softmax_forward, vjp=_softmax_vjp, jvp="elementwi
 
 def softmax(x: Any, axis: int = -1) -> Any:
     """Normalised exponentials over ``axis``; an all -inf slice gives zeros."""
-    return _softmax(x, axis=int(axis))
+    return _softmax(x, axis=_one_axis(axis, "softmax"))
 
 
 def cross_entropy(

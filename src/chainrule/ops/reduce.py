@@ -15,6 +15,7 @@ argmax / argmin            no gradient
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ import numpy as np
 from .._shapes import normalize_axis
 from ..tensor import Tensor
 from ._base import data_of, defprim, shape_of
-from .elementwise import exp, sqrt, where
+from .elementwise import exp, where
 from .shape import broadcast_to, moveaxis, reshape
 
 
@@ -225,16 +226,45 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 # -- statistics ---------------------------------------------------------------------------------------
 def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Variance over ``axis`` (``ddof`` as in NumPy), composed from differentiable primitives."""
+    """Variance over ``axis`` (``ddof`` as in NumPy), composed from differentiable primitives.
+
+    As in NumPy, the divisor is ``max(n - ddof, 0)``: too large a ``ddof`` gives inf (or nan), never a
+    negative variance.
+    """
     axis = _axis_param(axis)
     n = _count(shape_of(x), axis)
     centered = x - mean(x, axis=axis, keepdims=True)
-    return sum(centered * centered, axis=axis, keepdims=keepdims) / (n - ddof)
+    return sum(centered * centered, axis=axis, keepdims=keepdims) / builtins.max(n - ddof, 0)
+
+
+def _std_forward(x: np.ndarray, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.std(x, axis=axis, ddof=ddof, keepdims=keepdims)
+
+
+def _std_weights(ans: Any, x: Any, axis: Any, ddof: int, keepdims: bool) -> Any:
+    """d std / dx = (x - mean) / ((n - ddof) std), taken as 0 where std = 0 (as for norm'(0))."""
+    shape = shape_of(x)
+    kept = ans if keepdims else reshape(ans, _kept_shape(shape, axis))
+    zero = data_of(kept) == 0
+    centered = x - mean(x, axis=axis, keepdims=True)
+    return where(zero, 0, centered / (where(zero, 1, kept) * builtins.max(_count(shape, axis) - ddof, 0)))
+
+
+def _std_vjp(g: Any, ans: Any, x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    return _spread(g, x, axis, keepdims) * _std_weights(ans, x, axis, ddof, keepdims)
+
+
+def _std_jvp(t: Any, ans: Any, x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    return sum(_std_weights(ans, x, axis, ddof, keepdims) * t, axis=axis, keepdims=keepdims)
+
+
+_std = defprim("std", _std_forward, vjp=_std_vjp, jvp=_std_jvp)
 
 
 def std(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Standard deviation over ``axis``."""
-    return sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
+    """Standard deviation over ``axis``. Its gradient at a constant slice (std = 0) is 0, not 0/0."""
+    return _std(x, axis=_axis_param(axis), ddof=int(ddof), keepdims=keepdims)
 
 
 # -- no gradient ------------------------------------------------------------------------------------------

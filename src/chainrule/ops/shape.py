@@ -210,6 +210,43 @@ _scatter_add = defprim(
 )
 
 
+def _index_put_forward(x: np.ndarray, value: Any, index: Any) -> np.ndarray:
+    out = x.copy()  # the input stays as it was: operations that cached it keep their values
+    try:
+        out[index] = value
+    except (ValueError, IndexError) as e:
+        raise IndexingError(
+            f"index_put: {e} (writing a value of shape {np.shape(value)} into an array of shape {x.shape})"
+        ) from None
+    return out
+
+
+_index_put = defprim(
+    "index_put",
+    _index_put_forward,
+    # the overwritten positions no longer depend on x; the value receives what flowed to its positions
+    vjp=(
+        lambda g, ans, x, value, index: _index_put(g, np.zeros((), dtype=np.result_type(data_of(g))), index=index),
+        lambda g, ans, x, value, index: _getitem(g, index=index),
+    ),
+    jvp=(
+        lambda t, ans, x, value, index: _index_put(t, np.zeros((), dtype=np.result_type(data_of(t))), index=index),
+        lambda t, ans, x, value, index: _index_put(
+            np.zeros(shape_of(ans), dtype=np.result_type(data_of(t))), t, index=index
+        ),
+    ),
+)
+
+
+def index_put(x: Any, value: Any, index: Any) -> Any:
+    """A copy of ``x`` with ``value`` written at ``index`` (what ``t[index] = value`` records in a graph).
+
+    The gradient of ``x`` is zero at the overwritten positions; ``value`` gets the gradient of its positions
+    (summed over any broadcasting).
+    """
+    return _index_put(x, value, index=_raw_index(index))
+
+
 def getitem(x: Any, index: Any) -> Any:
     """``x[index]``: basic slicing, integer arrays (repeats add their gradients) and boolean masks."""
     return _getitem(x, index=_raw_index(index))
