@@ -1,11 +1,12 @@
 # make demo  — set up .venv and train the 3-layer dense network on the bundled handwritten digits
 # make test  — set up .venv with the test dependencies and run the whole suite
+# make results — the training targets of the README at full settings, over 3 seeds (tens of minutes)
 # make bench — the speed benchmarks against hand-written NumPy and the peers that are installed (minutes)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench figures clean
+.PHONY: demo test lint bench figures results clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("chainrule needs Python 3.10 or newer") if sys.version_info < (3, 10) else None'
@@ -33,6 +34,9 @@ test: $(VENV)/.test
 # OpenBLAS's core-type override (set on some machines for old builds) slows a current NumPy: unset for timing only
 bench: $(VENV)/.bench
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+results: $(VENV)/.train
+	$(BIN)/python scripts/training_results.py $(RESULTS_ARGS)
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check src tests benchmarks

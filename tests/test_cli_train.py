@@ -256,3 +256,23 @@ def test_bad_files_are_one_line_exit_2(tmp_path, capsys):
         if "predict" not in argv and "--lr" not in argv and "plain.npz" not in " ".join(argv):
             assert str(ckpt) in err  # names the file
         ckpt.write_bytes(good) if argv[0] == "train" and "--lr" not in argv else None
+
+
+def test_progress_bar_shows_loss_and_accuracy_live(tmp_path, capsys):
+    assert main(["train", "--data", "iris", "--hidden", "8", "--epochs", "2", "--out", str(tmp_path / "bar")]) == 0
+    out = capsys.readouterr().out
+    assert "epoch  1/2" in out and "loss=" in out and "acc=" in out and "test_acc=" in out
+
+
+def test_trainer_casts_inputs_to_the_model_dtype():
+    split = data.load("iris", seed=0, dtype=np.float64)
+    assert split.x_train.dtype == np.float64
+    model = cr.nn.MLP([4, 8, 3], seed=0)  # float32
+    trainer = Trainer(model, cr.optim.SGD(model.parameters()), split, epochs=1, batch_size=16, seed=0)
+    assert trainer.loader.x.dtype == np.float32
+    seen = []
+    original = model.forward
+    model.forward = lambda x: seen.append(x.dtype) or original(x)
+    trainer.run()
+    assert set(seen) == {np.dtype(np.float32)}
+    assert {p.dtype for p in model.parameters()} == {np.dtype(np.float32)}

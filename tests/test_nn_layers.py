@@ -303,3 +303,24 @@ def test_init_conv_fans_and_zeros():
     w = nn.init.he_uniform((64, 16, 3, 3), rng=0)
     assert abs(w.var() / (2 / (16 * 9)) - 1) < 0.05  # fan_in of a conv kernel is in_channels * kh * kw
     assert not nn.init.zeros((3, 2)).any()
+
+
+# -- losses -------------------------------------------------------------------------------------------------
+def test_l1_and_huber_values_and_gradients(rng):
+    pred = np.array([0.5, -3.0, 1.2, 2.0])
+    target = np.array([0.0, 0.0, 1.0, -0.5])
+    assert nn.l1(cr.tensor(pred), target).item() == pytest.approx(np.mean(np.abs(pred - target)))
+    d = pred - target
+    expected = np.where(np.abs(d) <= 1.0, 0.5 * d**2, np.abs(d) - 0.5)
+    assert nn.huber(cr.tensor(pred), target).item() == pytest.approx(expected.mean())
+    assert nn.huber(cr.tensor(pred), target, delta=2.0, reduction="sum").item() == pytest.approx(
+        np.sum(np.where(np.abs(d) <= 2.0, 0.5 * d**2, 2.0 * (np.abs(d) - 1.0)))
+    )
+    away = rng.standard_normal((3, 4)) * 3
+    other = away + np.where(rng.random((3, 4)) < 0.5, -1, 1) * (0.1 + rng.random((3, 4)) * 3)  # never |d| = delta
+    check_grads(lambda p, t: nn.l1(p, t, reduction="none"), away, other)
+    check_grads(lambda p, t: nn.huber(p, t, delta=1.5, reduction="none"), away, other)
+    with pytest.raises(ShapeError, match=r"prediction \(4, 1\) and target \(4,\)"):
+        nn.l1(cr.tensor(pred.reshape(4, 1)), target)
+    with pytest.raises(ValueError, match="delta must be positive"):
+        nn.huber(cr.tensor(pred), target, delta=0)
