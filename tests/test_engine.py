@@ -484,3 +484,16 @@ def test_grad_does_not_alias_the_callers_seed() -> None:
     (x + 0).backward(seed)
     seed[0] = 99.0
     np.testing.assert_array_equal(x.grad, [1.0, 2.0])
+
+
+def test_lists_of_tensors_keep_their_gradients() -> None:
+    a = cr.tensor(1.0, requires_grad=True)
+    b = cr.tensor(2.0, requires_grad=True)
+    s = cr.sum([a, b * b])
+    assert s.requires_grad
+    s.backward()
+    assert a.grad == 1.0 and b.grad == 4.0
+    m = cr.maximum([a, 5.0], [[0.0, b]])  # nested, mixed with numbers, in both arguments
+    m.sum().backward()
+    assert a.grad == 2.0 and b.grad == 4.0  # b (2) loses to 5 -> no gradient added
+    assert float(cr.mean([[1.0, 2.0]])) == 1.5  # plain lists stay plain NumPy

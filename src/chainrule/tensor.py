@@ -519,6 +519,24 @@ def _wrap_cached(data: Any, node: Node) -> Tensor:
 _FORWARD: Callable[[Primitive, tuple, dict], Any] | None = None
 
 
+_SEQUENCES = (list, tuple)
+
+
+def _lift(a: Any) -> Any:
+    """A list or tuple that holds tensors, stacked into one tensor (so ``cr.sum([t1, t2])`` keeps its graph).
+
+    Anything else is returned unchanged: plain nested lists stay NumPy's business.
+    """
+    if type(a) not in _SEQUENCES:
+        return a
+    items = [_lift(item) for item in a]  # nesting depth of a literal, not of a graph
+    if not any(isinstance(item, Tensor) for item in items):
+        return a
+    return _ops.stack(
+        [item if isinstance(item, Tensor) else Tensor._wrap(_asarray(item), None, False) for item in items]
+    )
+
+
 def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     """Run primitive ``prim`` on ``args`` and record a node when a gradient will be needed.
 
@@ -537,6 +555,10 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
         tx = isinstance(x, Tensor)
         ty = isinstance(y, Tensor)
         if not (tx or ty):
+            if type(x) in _SEQUENCES or type(y) in _SEQUENCES:
+                x, y = _lift(x), _lift(y)
+                if isinstance(x, Tensor) or isinstance(y, Tensor):
+                    return bind(prim, x, y, **params)
             return prim.forward(x, y, **params)
         xd = x._data if tx else x
         yd = y._data if ty else y
@@ -558,6 +580,10 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     if nargs == 1:
         x = args[0]
         if not isinstance(x, Tensor):
+            if type(x) in _SEQUENCES:
+                x = _lift(x)
+                if isinstance(x, Tensor):
+                    return bind(prim, x, **params)
             return prim.forward(x, **params)
         xd = x._data
         try:
@@ -590,6 +616,10 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
             raw.append(a)
             parents.append(None)
     if not has_tensor:
+        if any(type(a) in _SEQUENCES for a in args):
+            lifted = [_lift(a) for a in args]
+            if any(isinstance(a, Tensor) for a in lifted):
+                return bind(prim, *lifted, **params)
         return prim.forward(*args, **params)
     try:
         out = prim.forward(*raw, **params)

@@ -170,7 +170,9 @@ def _raw_index(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(data_of(i) for i in index)
     if isinstance(index, list):
-        arr = np.asarray([data_of(i) for i in index]) if any(isinstance(i, Tensor) for i in index) else np.asarray(index)
+        arr = (
+            np.asarray([data_of(i) for i in index]) if any(isinstance(i, Tensor) for i in index) else np.asarray(index)
+        )
         return arr.astype(np.intp) if arr.size == 0 else arr  # x[[]] selects nothing, as in NumPy
     return data_of(index)
 
