@@ -127,14 +127,34 @@ def test_shape_errors_name_the_op_and_shapes(call, pattern: str) -> None:
         (lambda a: cr.softmax(a, axis=2), "softmax"),
         (lambda a: cr.logsumexp(a, axis=5), "logsumexp"),
         (lambda a: cr.argmax(a, axis=2), "argmax"),
+        (lambda a: cr.norm(a, axis=3), "norm"),
+        (lambda a: cr.log_softmax(a, axis=-3), "log_softmax"),
     ],
-    ids=["sum", "mean", "max_repeated", "softmax", "logsumexp", "argmax"],
+    ids=["sum", "mean", "max_repeated", "softmax", "logsumexp", "argmax", "norm", "log_softmax"],
 )
 def test_axis_errors_name_the_op_and_shape(call, name: str) -> None:
     a = cr.tensor(np.ones((2, 3)), requires_grad=True)
     with pytest.raises(cr.AxisError, match=rf"^{name}: .*\(2, 3\).*from 0 to ndim - 1") as info:
         call(a)
     assert isinstance(info.value, IndexError) and isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a: cr.expand_dims(a, 4),
+        lambda a: cr.swapaxes(a, 0, 2),
+        lambda a: cr.concatenate([a, a], axis=2),
+        lambda a: cr.take(a, [0], axis=-3),
+        lambda a: cr.trace(a, axis1=0, axis2=5),
+        lambda a: cr.stack([a, a], axis=4),
+    ],
+    ids=["expand_dims", "swapaxes", "concatenate", "take", "trace", "stack"],
+)
+def test_axis_errors_of_shape_functions_are_shape_errors(call) -> None:
+    a = cr.tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(cr.ShapeError, match=r"axis|dimension"):
+        call(a)
 
 
 def test_wrong_seed_gradient_shape() -> None:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .._shapes import normalize_axis
-from ..errors import IndexingError, InvalidArgumentError, ShapeError, UnsupportedArgumentError
+from ..errors import AxisError, IndexingError, InvalidArgumentError, ShapeError, UnsupportedArgumentError
 from ..primitive import VariadicRules
 from ..tensor import Tensor
 from ._base import data_of, defprim, shape_of
@@ -115,7 +115,11 @@ def _axis_tuple(axis: Any, nd: int) -> tuple[int, ...]:
 
 def expand_dims(x: Any, axis: Any) -> Any:
     """Insert axes of length 1."""
-    return reshape(x, np.expand_dims(np.empty(shape_of(x), dtype=bool), axis).shape)
+    try:
+        shape = np.expand_dims(np.empty(shape_of(x), dtype=bool), axis).shape
+    except ValueError as e:  # NumPy's AxisError
+        raise AxisError(f"expand_dims: {e} (input shape {shape_of(x)}, axis {axis})") from None
+    return reshape(x, shape)
 
 
 def squeeze(x: Any, axis: Any = None) -> Any:
