@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,22 @@ def versions() -> dict[str, str]:
     return {"micrograd": version("micrograd")}
 
 
+def _tanh(value_cls: Any) -> Any:
+    """tanh as one micrograd node, written the way micrograd writes its own ops (PyPI's 0.1.0 has none)."""
+
+    def tanh(v: Any) -> Any:
+        t = math.tanh(v.data)
+        out = value_cls(t, (v,), "tanh")
+
+        def _backward() -> None:
+            v.grad += (1 - t * t) * out.grad
+
+        out._backward = _backward
+        return out
+
+    return tanh
+
+
 def build(w: Workload, data: dict[str, Any]) -> tuple[Any, Any]:
     from micrograd.engine import Value
     from micrograd.nn import MLP
@@ -32,6 +49,7 @@ def build(w: Workload, data: dict[str, Any]) -> tuple[Any, Any]:
         if w.length < 100_000:
             raise NotApplicable("micrograd works on scalars; the small-ops chain is a tensor workload")
         x0 = [float(v) for v in data["x"]]
+        tanh = getattr(Value, "tanh", None) or _tanh(Value)
         length = data["length"]
 
         def run() -> tuple[Any, list]:
@@ -44,7 +62,7 @@ def build(w: Workload, data: dict[str, Any]) -> tuple[Any, Any]:
                     if op == 0:
                         y = y * 2.0
                     elif op == 1:
-                        y = y.tanh()
+                        y = tanh(y)
                     elif op == 2:
                         y = y * 0.5
                     else:

@@ -792,6 +792,36 @@ _METHODS = [
 for _name in _METHODS:
     setattr(_TensorOps, _name, _method(getattr(_ops, _name), _name))
 
+
+def _operator(op: Any, reflected: bool, name: str) -> Callable[..., Any]:
+    # NOTE: arithmetic operators call bind() on the primitive directly, one dispatch (Op.__call__) fewer
+    # than the method bodies above, on the path of every `x * y`
+    if reflected:
+
+        def method(self: Tensor, other: Any) -> Any:
+            return bind(op, other, self)
+    else:
+
+        def method(self: Tensor, other: Any) -> Any:
+            return bind(op, self, other)
+
+    method.__name__ = name
+    return method
+
+
+for _dunder, _opname in (("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("truediv", "divide")):
+    _op = getattr(_ops, _opname)
+    if type(_op) is Op:  # only plain primitives (a wrapped function keeps the generic method)
+        setattr(_TensorOps, f"__{_dunder}__", _operator(_op, False, f"__{_dunder}__"))
+        setattr(_TensorOps, f"__r{_dunder}__", _operator(_op, True, f"__r{_dunder}__"))
+if type(_ops.negative) is Op:
+    _negative = _ops.negative
+
+    def _neg(self: Tensor) -> Any:
+        return bind(_negative, self)
+
+    _TensorOps.__neg__ = _neg  # type: ignore[method-assign]
+
 from . import _interop  # noqa: E402  (NumPy's ufuncs and functions on tensors, after the ops exist)
 
 _INPLACE_OPS = {"add_": _ops.add, "sub_": _ops.subtract, "mul_": _ops.multiply, "div_": _ops.divide}
