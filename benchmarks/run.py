@@ -98,6 +98,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.time()
     for r in range(args.rounds):
         for w in workloads:
+            if r >= WORKLOADS[w].max_rounds:
+                continue
             order = systems[r % len(systems) :] + systems[: r % len(systems)]
             for s in order:
                 key = (w, s)

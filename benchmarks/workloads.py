@@ -42,6 +42,7 @@ class Workload:
     min_reps: int = 3
     max_reps: int = 400
     memory: bool = False
+    max_rounds: int = 99  # slow workloads run in fewer rounds than the rest
     note: str = ""
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -60,7 +61,15 @@ WORKLOADS: dict[str, Workload] = {
         Workload("w3-small-ops", "chain", length=1000, per=1000, unit="us/op"),
         Workload("w4-scalar-mlp", "scalar-mlp", (2, 16, 16, 1), 100, unit="ms"),
         Workload(
-            "w5-deep-chain-1e5", "chain", length=100_000, unit="s", budget_s=0.5, min_reps=1, max_reps=3, memory=True
+            "w5-deep-chain-1e5",
+            "chain",
+            length=100_000,
+            unit="s",
+            budget_s=0.5,
+            min_reps=1,
+            max_reps=1,
+            memory=True,
+            max_rounds=3,
         ),
         Workload(
             "w5-deep-chain-1e6",
@@ -71,6 +80,7 @@ WORKLOADS: dict[str, Workload] = {
             min_reps=1,
             max_reps=1,
             memory=True,
+            max_rounds=1,
         ),
     ]
 }
