@@ -160,7 +160,11 @@ def configure_train(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--hidden", type=_hidden_sizes, help="hidden dense layer sizes (default: 128,64 for mlp, 64 for cnn)"
     )
-    p.add_argument("--activation", choices=["relu", "tanh", "sigmoid", "gelu", "leaky_relu", "softplus"])
+    p.add_argument(
+        "--activation",
+        choices=["relu", "tanh", "sigmoid", "gelu", "leaky_relu", "softplus"],
+        help="activation between the mlp's dense layers (default: relu)",
+    )
     p.add_argument("--optimizer", choices=sorted(cr.optim.OPTIMIZERS), help="(default: sgd)")
     p.add_argument("--lr", type=_positive_float, help="learning rate (default: 0.01 for sgd, 0.001 otherwise)")
     p.add_argument("--momentum", type=_fraction, help="momentum for sgd/rmsprop (default: 0.9 for sgd)")
@@ -168,7 +172,9 @@ def configure_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=_positive_int, help="passes over the training set (default: 20)")
     p.add_argument("--batch-size", type=_positive_int, help="mini-batch size (default: 32)")
     p.add_argument("--seed", type=int, help="seed for the split, the weights and the shuffling (default: 0)")
-    p.add_argument("--schedule", choices=["none", "step", "exponential", "cosine"], help="per-epoch lr schedule")
+    p.add_argument(
+        "--schedule", choices=["none", "step", "exponential", "cosine"], help="per-epoch lr schedule (default: none)"
+    )
     p.add_argument("--warmup", type=_non_negative_int, help="epochs of linear learning-rate warm-up (default: 0)")
     p.add_argument("--clip-norm", type=_positive_float, help="clip gradients to this global norm (default: off)")
     p.add_argument("--out", help="run folder for checkpoint.npz, metrics.json, curves.png (default: runs/DATA)")
