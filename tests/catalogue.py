@@ -230,6 +230,10 @@ prim("power", "neg_base_int_tensor_exp", lambda x, k: x**k, [-positive((4,)), np
 prim("power", "rpow_const_base", lambda y: 2.0**y, [normal((3,))], ref=lambda y: 2.0**y)
 prim("power", "func", cr.power, [positive((3,)), normal((3,))], ref=np.power)
 
+for _sx, _sy in PAIRS:
+    prim("logaddexp", f"{_s(_sx)},{_s(_sy)}", cr.logaddexp, list(apart(_sx, _sy)), ref=np.logaddexp)
+prim("logaddexp", "ufunc", lambda x, y: np.logaddexp(x, y), [normal((3,)), normal((3,))], ref=np.logaddexp)
+
 for _name, _ref in (("maximum", np.maximum), ("minimum", np.minimum)):
     for _sx, _sy in PAIRS:
         prim(_name, f"{_s(_sx)},{_s(_sy)}", getattr(cr, _name), list(apart(_sx, _sy)), ref=_ref)

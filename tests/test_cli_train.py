@@ -151,6 +151,17 @@ def test_evaluate_and_predict(tmp_path, capsys):
     assert acc == pytest.approx(metrics["final"]["test_accuracy"], abs=1 / 30)
     assert main(["predict", str(out), "--input", str(csv_in), "--output", str(tmp_path / "p.csv")]) == 0
     assert (tmp_path / "p.csv").read_text().strip().splitlines() == lines
+    capsys.readouterr()
+    # the same rows without a header line: matched by position, and the first row is not lost
+    bare = tmp_path / "bare.csv"
+    bare.write_text("\n".join(",".join(f"{v:.10g}" for v in row) for row in raw))
+    assert main(["predict", str(out), "--input", str(bare)]) == 0
+    assert capsys.readouterr().out.strip().splitlines() == lines
+    # a header that names a column twice would be matched wrongly: refused
+    twice = tmp_path / "twice.csv"
+    twice.write_text("a,a,b,c\n" + "\n".join(",".join(f"{v:.10g}" for v in row) for row in raw))
+    assert main(["predict", str(out), "--input", str(twice)]) == 2
+    assert "more than once" in capsys.readouterr().err
 
 
 def test_regression_and_binary_runs(tmp_path, capsys):

@@ -195,3 +195,14 @@ def test_log_softmax_all_neg_inf_row_forward_mode_matches_reverse() -> None:
     rev = cr.jacobian(lambda a: cr.log_softmax(a, axis=-1), mode="rev")(x)
     np.testing.assert_allclose(fwd, rev)
     assert np.all(fwd[0] == 0)
+
+
+def test_logaddexp_is_stable_and_splits_ties() -> None:
+    x = cr.tensor([1000.0, -np.inf, 3.0, np.inf], requires_grad=True)
+    y = cr.tensor([1000.0, -np.inf, -1e4, 5.0], requires_grad=True)
+    out = cr.logaddexp(x, y)
+    np.testing.assert_array_equal(out.data, np.logaddexp(x.data, y.data))
+    out.backward(np.ones(4))
+    np.testing.assert_allclose(x.grad, [0.5, 0.5, 1.0, 1.0])
+    np.testing.assert_allclose(y.grad, [0.5, 0.5, 0.0, 0.0])
+    assert isinstance(np.logaddexp(x, 0.0), cr.Tensor)  # NumPy's ufunc on a tensor records the graph

@@ -189,3 +189,26 @@ def test_dense3_example_is_drawn_per_layer(tmp_path, capsys):
         assert title in titles
     assert ">matmul</text>" not in text
     assert np.isfinite(float(out.split("value:  loss = ")[1].split()[0]))
+
+
+def test_bad_draw_path_is_reported_before_any_output(tmp_path, capsys):
+    assert main(["explain", "x*x", "--at", "x=1", "--draw", str(tmp_path / "missing" / "g.svg")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "does not exist" in captured.err
+
+
+def test_domain_errors_give_nan_without_numpy_warnings(capsys):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a NumPy RuntimeWarning would fail here
+        assert main(["explain", "log(x) + sqrt(y)", "--at", "x=-1", "--at", "y=0"]) == 0
+    assert "nan" in capsys.readouterr().out
+
+
+def test_parenthesised_groups_keep_their_parentheses_in_the_narration(capsys):
+    assert main(["explain", "2*(x*y + z) - (x-y)/(x+y)**2", "--at", "x=1", "--at", "y=2", "--at", "z=3"]) == 0
+    out = capsys.readouterr().out
+    assert "2 * (x*y + z)" in out
+    assert "(x-y) / (x+y)**2" in out and "(x+y) ** 2" in out
+    assert "1 chain-rule steps" not in out

@@ -71,7 +71,7 @@ def test_plain_value_access_still_works() -> None:
         (lambda t: np.sort(t), "np.sort"),
         (lambda t: np.linalg.inv(np.diag(t)), "np.diag"),
         (lambda t: np.add.reduce(t), "add.reduce"),
-        (lambda t: np.logaddexp(t, 1.0), "logaddexp"),
+        (lambda t: np.logaddexp2(t, 1.0), "logaddexp2"),
         (lambda t: np.sum(t, dtype=np.float32), "np.sum"),
         (lambda t: np.exp(t, out=np.empty(3)), "exp"),
     ],

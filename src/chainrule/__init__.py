@@ -30,7 +30,7 @@ from .errors import (
 )
 from .ops import *
 from .ops import __all__ as _ops_all
-from . import data, nn, optim, viz
+from . import checkpoint, data, nn, optim, viz
 from .primitive import REGISTRY, Primitive, VariadicRules
 from .functional import (
     IndependentOutputWarning,

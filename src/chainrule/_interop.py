@@ -58,6 +58,7 @@ UFUNCS: dict[str, Callable[..., Any]] = {
         "tanh",
         "maximum",
         "minimum",
+        "logaddexp",
         "matmul",
         "equal",
         "not_equal",

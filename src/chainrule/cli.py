@@ -64,7 +64,7 @@ def register(
 # -- argument types ----------------------------------------------------------------------------------------
 def _hidden_sizes(text: str) -> list[int]:
     try:
-        sizes = [int(s) for s in text.split(",") if s.strip()]
+        sizes = [int(s) for s in text.split(",")]  # an empty entry ("128,,64") is an error, not skipped
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"--hidden takes comma-separated layer sizes like 128,64, got {text!r}"
@@ -393,7 +393,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 # -- predict --------------------------------------------------------------------------------------------------
 def configure_predict(p: argparse.ArgumentParser) -> None:
     p.add_argument("run", help="a run folder written by `chainrule train`")
-    p.add_argument("--input", required=True, help="CSV file of rows to predict (a header line, then numbers)")
+    p.add_argument(
+        "--input",
+        required=True,
+        help="CSV file of rows to predict: raw feature values, one row per line; with a header line the columns are "
+        "matched by name, without one by position",
+    )
     p.add_argument("--output", help="write the predictions to this CSV file instead of printing them")
 
 

@@ -342,7 +342,7 @@ def _one_like(out: Any) -> np.ndarray:
 
 
 def value_and_grad(
-    f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False, *, _who: str = "cr.value_and_grad"
 ) -> Callable[..., Any]:
     """A function returning ``(f(*args), gradient)`` — the value and the gradient in one pass.
 
@@ -354,7 +354,7 @@ def value_and_grad(
     >>> cr.value_and_grad(lambda x: x ** 3)(2.0)
     (np.float64(8.0), np.float64(12.0))
     """
-    who = "cr.value_and_grad"
+    who = _who  # errors name the transform the user called (cr.grad builds on this one)
 
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums(argnums, len(args), who)
@@ -388,7 +388,7 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool 
     A non-scalar output raises :class:`~chainrule.errors.NonScalarOutputError` (use ``jacobian`` or
     ``.sum()``). With ``has_aux=True``, ``f`` returns ``(value, aux)`` and the result is ``(gradient, aux)``.
     """
-    vg = value_and_grad(f, argnums, has_aux)
+    vg = value_and_grad(f, argnums, has_aux, _who="cr.grad")
 
     def grad_f(*args: Any, **kwargs: Any) -> Any:
         value, g = vg(*args, **kwargs)
@@ -645,7 +645,20 @@ def hvp(f: Callable[..., Any], x: Any, v: Any) -> Any:
     >>> cr.hvp(lambda x: np.sum(x ** 3), np.array([1.0, 2.0]), np.array([1.0, 0.0]))
     array([6., 0.])
     """
+    if _pytree_shapes(x) != _pytree_shapes(v):
+        raise ShapeError(
+            f"cr.hvp: v must have the structure and shapes of x (the direction to multiply the Hessian by), "
+            f"got {_pytree_shapes(v)} for x of {_pytree_shapes(x)}"
+        )
     return jvp(grad(f), (x,), (v,))[1]
+
+
+def _pytree_shapes(tree: Any) -> Any:
+    if isinstance(tree, dict):
+        return {k: _pytree_shapes(tree[k]) for k in sorted(tree, key=str)}
+    if isinstance(tree, (list, tuple)):
+        return [_pytree_shapes(t) for t in tree]
+    return np.shape(_data_of(tree))
 
 
 def elementwise_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:

@@ -25,8 +25,20 @@ def _number(text: str) -> float | None:
         return None
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def read_csv_table(path: str | os.PathLike[str]) -> tuple[list[str], list[list[str]]]:
-    """The header and the rows of a CSV file (every row must have the header's number of fields)."""
+    """The header and the rows of a CSV file (every row must have the header's number of fields).
+
+    A file whose first line is all numbers has no header: its columns are named by position ("0", "1", ...),
+    and that first line is data, not lost.
+    """
     path = Path(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
@@ -35,9 +47,16 @@ def read_csv_table(path: str | os.PathLike[str]) -> tuple[list[str], list[list[s
         raise DataError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise DataError(f"{path}: cannot read it as CSV ({e})") from None
+    if rows and all(_is_number(c.strip()) for c in rows[0]):
+        rows.insert(0, [str(i) for i in range(len(rows[0]))])
     if len(rows) < 2:
         raise DataError(f"{path}: needs a header line and at least one row of data")
     header = [h.strip() for h in rows[0]]
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise DataError(
+            f"{path}: the header names columns more than once ({', '.join(map(repr, repeated))}); column names must be unique"
+        )
     for i, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise DataError(f"{path}: line {i} has {len(row)} fields, the header has {len(header)}")

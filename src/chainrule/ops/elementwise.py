@@ -22,6 +22,7 @@ relu(x)                        max(x, 0)                                    1 wh
 leaky_relu(x, slope)           x if x > 0 else slope x                      1 or slope
 softplus(x)                    ln(1 + e**x)                                 sigmoid(x)
 gelu(x)                        x Phi(x)  (or its tanh approximation)        Phi(x) + x phi(x)
+logaddexp(x, y)                log(e**x + e**y)                             sigmoid(x - y), sigmoid(y - x)
 maximum(x, y), minimum(x, y)                                                routes to the larger (smaller);
                                                                             a tie gives half to each
 clip(x, lo, hi)                                                             1 inside [lo, hi], boundaries included
@@ -210,6 +211,23 @@ minimum = defprim(
     vjp=(
         lambda g, ans, x, y: g * _route(x < y, x == y),
         lambda g, ans, x, y: g * _route(y < x, x == y),
+    ),
+    jvp="elementwise",
+)
+
+
+def _logaddexp_weight(mine: Any, other: Any) -> Any:
+    # d logaddexp(x, y)/dx = e^x / (e^x + e^y) = sigmoid(x - y); equal inputs (also both -inf or +inf) get 1/2
+    same = mine == other
+    return where(same, 0.5, sigmoid(where(same, 0, mine) - where(same, 0, other)))
+
+
+logaddexp = defprim(
+    "logaddexp",
+    np.logaddexp,
+    vjp=(
+        lambda g, ans, x, y: g * _logaddexp_weight(x, y),
+        lambda g, ans, x, y: g * _logaddexp_weight(y, x),
     ),
     jvp="elementwise",
 )

@@ -138,6 +138,11 @@ def cross_entropy(
         if t.shape != shape and shape_of(target) != shape:
             raise ShapeError(
                 f"cross_entropy: probability targets of shape {t.shape} must match logits of shape {shape}"
+                + (
+                    "; if these are class labels, give them as integers (e.g. labels.astype(int))"
+                    if t.shape == shape[: axis % len(shape)] + shape[axis % len(shape) + 1 :]
+                    else ""
+                )
             )
         lsm = log_softmax(logits, axis=axis)
         probs = target

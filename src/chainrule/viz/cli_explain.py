@@ -149,6 +149,17 @@ def _json(ex: Any, precision: int) -> str:
     return json.dumps(doc, indent=2)
 
 
+def _check_draw_path(path: str) -> None:
+    suffix = os.path.splitext(path)[1].lower().lstrip(".")
+    if suffix not in ("", "svg", "png", "dot"):
+        raise ExplainError(
+            f"--draw {path}: unknown drawing format {suffix!r}; the file name must end in .svg, .png or .dot"
+        )
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ExplainError(f"--draw {path}: the folder {folder} does not exist")
+
+
 def run(args: argparse.Namespace) -> int:
     """Handle ``chainrule explain``; returns the exit status (2 for bad input, with a one-line message)."""
     from .examples import EXAMPLES
@@ -161,12 +172,17 @@ def run(args: argparse.Namespace) -> int:
             raise ExplainError('give an expression, e.g. chainrule explain "sin(x*y) + x/y" --at x=1.5 --at y=-2')
         if args.precision < 1 or args.precision > 17:
             raise ExplainError(f"--precision must be between 1 and 17, got {args.precision}")
+        if args.draw:
+            _check_draw_path(args.draw)  # before the narration: a bad path should not come after a page of output
         if args.example:
             if args.at:
                 raise ExplainError("--at sets an expression's variables; the examples bring their own values")
             ex = EXAMPLES[args.example]()
         else:
-            ex = _from_expression(source, args.at)
+            with np.errstate(
+                all="ignore"
+            ):  # nan/inf are reported as values; NumPy's warnings would show our source lines
+                ex = _from_expression(source, args.at)
         print(_json(ex, args.precision) if args.json else report(ex, args.precision))
         out = ex.output
         drawable = getattr(out, "requires_grad", False)

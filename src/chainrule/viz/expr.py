@@ -103,6 +103,13 @@ class Expr:
     op: str = ""
     value: float = 0.0
     args: list[Expr] = field(default_factory=list, repr=False)  # repr would recurse
+    # the span including any parentheses around it: what an enclosing expression's text must cover
+    outer_start: int = -1
+    outer_end: int = -1
+
+    def __post_init__(self) -> None:
+        if self.outer_start < 0:
+            self.outer_start, self.outer_end = self.start, self.end
 
 
 def tokenize(source: str) -> list[Token]:
@@ -158,11 +165,11 @@ class _Parser:
         if f.kind == "unary":
             operand = self.out.pop()
             kind = "neg" if t.text == "-" else "pos"
-            self.out.append(Expr(kind, t.col, t.col - 1, operand.end, args=[operand]))
+            self.out.append(Expr(kind, t.col, t.col - 1, operand.outer_end, args=[operand]))
         else:
             right = self.out.pop()
             left = self.out.pop()
-            self.out.append(Expr("bin", t.col, left.start, right.end, op=t.text, args=[left, right]))
+            self.out.append(Expr("bin", t.col, left.outer_start, right.outer_end, op=t.text, args=[left, right]))
 
     def reduce_to_bracket(self, closing: Token) -> _Frame:
         while self.ops and self.ops[-1].kind in ("bin", "unary"):
@@ -227,6 +234,9 @@ class _Parser:
                     self.ops.pop()
                     if frame.kind == "call":
                         self.finish_call(frame, t)
+                    else:  # the group's text keeps its parentheses when it is part of a larger expression
+                        inner = self.out[-1]
+                        inner.outer_start, inner.outer_end = frame.tok.col - 1, t.col
                 elif t.kind == "end":
                     while self.ops:
                         f = self.ops[-1]

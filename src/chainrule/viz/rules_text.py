@@ -15,8 +15,11 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "multiply": ("multiply swaps: each input gets the upstream gradient times the other input", ("{y}", "{x}")),
     "divide": ("divide: dz/dx = 1/y, dz/dy = -x/y**2", ("1/{y}", "-{x}/{y}**2")),
     "power": ("power: dz/dx = y*x**(y-1), dz/dy = z*ln(x)", ("{y}*{x}**({y}-1)", "{z}*ln({x})")),
-    "maximum": ("max routes the gradient to the larger input (the other gets 0)", ("[{x} > {y}]", "[{y} > {x}]")),
-    "minimum": ("min routes the gradient to the smaller input (the other gets 0)", ("[{x} < {y}]", "[{y} < {x}]")),
+    "maximum": ("max routes the gradient to the larger input (at a tie, half to each)", ("[{x} > {y}]", "[{y} > {x}]")),
+    "minimum": (
+        "min routes the gradient to the smaller input (at a tie, half to each)",
+        ("[{x} < {y}]", "[{y} < {x}]"),
+    ),
     "negative": ("negative flips the sign", ("-1",)),
     "absolute": ("abs passes the gradient with the sign of its input", ("sign({x})",)),
     "exp": ("exp: the local derivative is its own output", ("exp({x}) = {z}",)),

@@ -147,11 +147,52 @@ def _local(node: Any, i: int, upstream: np.ndarray) -> np.ndarray | None:
 SYMBOLS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "power": "**", "matmul": "@"}
 
 
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "**": 3}
+
+
+def _loosest(label: str) -> int:
+    """Precedence of the loosest-binding infix operator outside parentheses in ``label`` (4: none)."""
+    depth, best, i = 0, 4, 0
+    while i < len(label):
+        c = label[i]
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif (
+            (depth == 0
+            and c in "+-*/@"
+            and i > 0
+            and label[i - 1] not in "e(*/+-@ ")
+            or (depth == 0 and c in "+-" and i > 0 and label[i - 1] == " ")
+        ):
+            op = "**" if label.startswith("**", i) else c
+            best = min(best, _PRECEDENCE[op])
+            i += len(op)
+            continue
+        i += 1
+    return best
+
+
+def _operand(label: str, sym: str, right: bool) -> str:
+    """A label as an operand of ``sym``: parenthesised only where precedence requires it."""
+    inner, outer = _loosest(label), _PRECEDENCE[sym]
+    needs = inner < outer or (inner == outer and (right if sym != "**" else not right) and sym in "-/**@")
+    return f"({label})" if needs else label
+
+
 def equation(op: str, out: str, inputs: list[str]) -> str:
     """``v1 = x * y`` or ``v2 = sin(v1)``: what a gate computed, in labels."""
     sym = SYMBOLS.get(op)
-    rhs = f"{inputs[0]} {sym} {inputs[1]}" if sym and len(inputs) == 2 else f"{op}({', '.join(inputs)})"
+    if sym and len(inputs) == 2:
+        rhs = f"{_operand(inputs[0], sym, False)} {sym} {_operand(inputs[1], sym, True)}"
+    else:
+        rhs = f"{op}({', '.join(inputs)})"
     return rhs if " ".join(rhs.split()).replace(" ", "") == out.replace(" ", "") else f"{out} = {rhs}"
+
+
+def _count_steps(n: int) -> str:
+    return f"{n} chain-rule step{'' if n == 1 else 's'}"
 
 
 def _num(a: Any, precision: int) -> str:
@@ -306,7 +347,7 @@ def trace(t: Any, precision: int = 4) -> Trace:
     steps = steps_from(g, precision)
     out_name = g.root.label if g.root is not None else (t.name or "L")
     title = (
-        f"Backward pass of {out_name} = {g.root.title}(...): {sum(s.kind == 'chain' for s in steps)} chain-rule steps, "
+        f"Backward pass of {out_name} = {g.root.title}(...): {_count_steps(sum(s.kind == 'chain' for s in steps))}, "
         "in the order the engine ran them"
         if g.root is not None
         else f"{out_name} is a leaf: there is no backward pass to narrate"
