@@ -142,4 +142,4 @@ def data_for(w: Workload) -> dict[str, Any]:
 
 def tolerance(w: Workload) -> float:
     """Largest accepted relative difference from the NumPy floor's loss and gradients."""
-    return 2e-4 if w.dtype == "float32" else 1e-8
+    return 5e-3 if w.dtype == "float32" else 1e-8
