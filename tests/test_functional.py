@@ -345,3 +345,15 @@ def test_jacobian_of_several_arguments_and_outputs() -> None:
     # an empty input gives empty blocks of the right shape
     assert cr.jacobian(lambda x: np.sum(x) + 1.0, mode="fwd")(np.zeros(0)).shape == (0,)
     assert cr.jacobian(lambda x: np.sum(x) + 1.0, mode="rev")(np.zeros(0)).shape == (0,)
+
+
+def test_nested_transforms_of_numpy_inputs_return_numpy_arrays() -> None:
+    f = lambda a: (a**3).sum()  # noqa: E731
+    x, v = np.array([1.0, 2.0]), np.array([1.0, 0.0])
+    for result in (cr.hessian(f)(x), cr.hvp(f, x, v), *cr.jvp(cr.grad(f), (x,), (v,))):
+        assert type(result) is np.ndarray, type(result)
+    np.testing.assert_allclose(cr.hessian(f)(x), np.diag(6 * x))
+    # a function closing over a tensor that requires a gradient keeps its result connected to it
+    w = cr.tensor([2.0, 3.0], requires_grad=True)
+    h = cr.hvp(lambda a: (w * a**3).sum(), x, v)
+    assert isinstance(h, cr.Tensor) and h.requires_grad

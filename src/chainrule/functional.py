@@ -29,6 +29,7 @@ How they work
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -87,6 +88,7 @@ def _make_var(leaf: Any, cuts: list[Node], who: str) -> tuple[Any, Tensor]:
         cuts.append(node)
     else:
         var = Tensor._wrap(np.asarray(_data_of(x)), None, True)
+        _INTERNAL_VARS[id(var)] = var
     bottom = var
     for d in reversed(chain):
         var = make_dual(d._level, var, d._tangent)
@@ -275,6 +277,28 @@ def _reaches_other_leaves(out: Any, bottoms: list[Tensor]) -> bool:
             for p in n.parents:
                 if p is not None and type(p) is not Node and id(p) not in ours:
                     return True
+    return False
+
+
+#: the variables transforms create for plain (non-Tensor) inputs: a result connected only to these is not the
+#: user's graph, so it is handed back as NumPy arrays
+_INTERNAL_VARS: weakref.WeakValueDictionary[int, Tensor] = (
+    weakref.WeakValueDictionary()
+)  # by id: Tensor's == is elementwise
+
+
+def _internal(t: Any) -> bool:
+    return _INTERNAL_VARS.get(id(t)) is t
+
+
+def _reaches_user_leaf(t: Tensor) -> bool:
+    """Whether ``t``'s graph reaches a tensor requiring a gradient that the user made (not a transform)."""
+    if t._node is None:
+        return t.requires_grad and not _internal(t)
+    for n in toposort(t._node):
+        for p in n.parents:
+            if p is not None and type(p) is not Node and not _internal(p):
+                return True
     return False
 
 
@@ -488,7 +512,7 @@ def _exporter(args: Sequence[Any], outs: Sequence[Any] = ()) -> Callable[[Any], 
     if TRANSFORMS.depth > 0:
         return lambda tree: tree
     tensors = any(isinstance(x, Tensor) for x in tree_flatten(list(args))[0]) or any(
-        isinstance(x, Tensor) and x.requires_grad for x in outs
+        isinstance(x, Tensor) and x.requires_grad and _reaches_user_leaf(x) for x in outs
     )
     conv = _as_tensor if tensors else _as_numpy
 

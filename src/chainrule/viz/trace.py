@@ -159,12 +159,8 @@ def _loosest(label: str) -> int:
             depth += 1
         elif c in ")]":
             depth -= 1
-        elif (
-            (depth == 0
-            and c in "+-*/@"
-            and i > 0
-            and label[i - 1] not in "e(*/+-@ ")
-            or (depth == 0 and c in "+-" and i > 0 and label[i - 1] == " ")
+        elif (depth == 0 and c in "+-*/@" and i > 0 and label[i - 1] not in "e(*/+-@ ") or (
+            depth == 0 and c in "+-" and i > 0 and label[i - 1] == " "
         ):
             op = "**" if label.startswith("**", i) else c
             best = min(best, _PRECEDENCE[op])
