@@ -11,7 +11,7 @@ import chainrule as cr
 
 def numerical_grad(f: Callable[..., float], args: Sequence[np.ndarray], i: int, eps: float = 1e-6) -> np.ndarray:
     """Central differences of scalar ``f(*args)`` with respect to ``args[i]`` (float64)."""
-    x = np.array(args[i], dtype=np.float64)
+    x = np.array(args[i], dtype=np.float64, order="C")  # C order: reshape(-1) below must be a view, not a copy
     grad = np.zeros_like(x)
     flat = x.reshape(-1)
     gflat = grad.reshape(-1)
