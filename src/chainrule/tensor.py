@@ -208,19 +208,6 @@ class Tensor(_TensorOps):
         if requires_grad:
             self.requires_grad_(True)
 
-    # -- construction without checks, for the hot path ---------------------------------------------
-    @classmethod
-    def _wrap(cls, data: ndarray, node: Node | None, requires_grad: bool) -> Tensor:
-        t = object.__new__(cls)
-        t._data = data
-        t.grad = None
-        t.requires_grad = requires_grad
-        t._node = node
-        t._mutated_at = 0
-        t._hooks = None
-        t.name = None
-        return t
-
     # -- array-like properties ----------------------------------------------------------------------
     @property
     def data(self) -> ndarray:
@@ -657,7 +644,7 @@ _new = object.__new__
 
 
 def _wrap(data: ndarray, node: Node | None, requires_grad: bool) -> Tensor:
-    """A tensor around ``data`` without checks or copies (same as ``Tensor._wrap``, one call cheaper)."""
+    """A tensor around ``data`` without checks or copies (also ``Tensor._wrap``, for the layers above)."""
     t = _new(Tensor)
     t._data = data
     t.grad = None
@@ -667,6 +654,9 @@ def _wrap(data: ndarray, node: Node | None, requires_grad: bool) -> Tensor:
     t._hooks = None
     t.name = None
     return t
+
+
+Tensor._wrap = staticmethod(_wrap)  # the one unchecked constructor, reachable from the class for other modules
 
 
 def _shape_error(prim: Primitive, raw: list, err: ValueError) -> Exception:
