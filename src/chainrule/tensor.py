@@ -629,15 +629,7 @@ def _record(prim: Primitive, args: tuple, raw: tuple, params: dict, out: ndarray
     extras = STATE.extras
     if extras is not None:
         extras.on_node(node, out)
-    t = _new(Tensor)
-    t._data = out
-    t.grad = None
-    t.requires_grad = True
-    t._node = node
-    t._mutated_at = 0
-    t._hooks = None
-    t.name = None
-    return t
+    return _wrap(out, node, True)
 
 
 _new = object.__new__
