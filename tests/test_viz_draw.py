@@ -35,8 +35,8 @@ def test_svg_has_values_gradients_and_fan_out_sums():
     values, grads = _texts(svg, "val"), _texts(svg, "grad")
     assert {"1.5", "-2", "-3", "-0.75", "-0.8911"} <= set(values)
     assert {"1.98", "-0.5", "-1.485", "-0.375", "-0.99", "1"} <= set(grads)
-    assert "dL/dx = 1.98 + -0.5 = 1.48" in svg
-    assert "dL/dy = -1.485 + -0.375 = -1.86" in svg
+    assert "dL/dx = -0.5 + 1.98 = 1.48" in svg
+    assert "dL/dy = -0.375 + -1.485 = -1.86" in svg
     for op in ("multiply", "divide", "sin", "add"):
         assert f">{op}</text>" in svg
 

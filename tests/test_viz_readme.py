@@ -22,7 +22,7 @@ def test_python_example_runs(tmp_path, monkeypatch, capsys):
     (code,) = re.findall(r"```python\n(.*?)```", _section(), flags=re.S)
     monkeypatch.chdir(tmp_path)
     exec(compile(code, str(README), "exec"), {})
-    assert "fan-out, the gradients add up: dL/dx = 1.98 + -0.5 = 1.48" in capsys.readouterr().out
+    assert "fan-out, the gradients add up: dL/dx = -0.5 + 1.98 = 1.48" in capsys.readouterr().out
     assert (tmp_path / "graph.svg").read_text().startswith("<svg")
     assert "<script" in (tmp_path / "page.html").read_text()
 

@@ -14,9 +14,11 @@ The engine knows no operation by name: the rules come from each node's primitive
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ContextDecorator
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -38,14 +40,20 @@ GRAD_MODE = _GradMode()
 class _EngineState:
     """Process-wide switches read on the hot path; plain attributes so a read costs one lookup."""
 
-    __slots__ = ("clock", "extras")
+    __slots__ = ("last_change", "extras")
 
     def __init__(self) -> None:
-        #: incremented by every in-place change of a tensor; nodes remember the value they were made at
-        self.clock = 0
+        #: the stamp of the latest in-place change of any tensor (0: none yet); a node stamped later than it
+        #: cannot have had its cached values changed, so backward checks only nodes stamped earlier
+        self.last_change = 0
         #: callbacks run on each new node and each computed gradient (anomaly mode, module scopes); None when off
         self.extras: Any = None
 
+
+#: one counter for node creation and in-place changes: a node's stamp orders it after everything it was
+#: computed from (the backward pass visits nodes by decreasing stamp), and an in-place change stamped later
+#: than a node happened after the node cached its values
+next_stamp = itertools.count(1).__next__
 
 STATE = _EngineState()
 
@@ -105,18 +113,22 @@ class Node:
 
     ``parents[i]`` is the :class:`Node` that produced input ``i``, the leaf tensor itself when input
     ``i`` is a leaf that requires a gradient, or ``None`` when no gradient flows to input ``i``.
+    ``args`` holds the inputs as given only where some input is a tensor that needs no gradient (so an
+    in-place change of that constant can be detected, and drawings can name it); otherwise it is empty.
+    ``stamp`` orders nodes: every node is stamped after the nodes it was computed from.
     """
 
     __slots__ = ("prim", "args", "raw", "params", "ans", "parents", "stamp", "meta", "__weakref__")
 
-    def __init__(self, prim: Any, args: tuple, raw: list, params: dict, ans: Any, parents: tuple) -> None:
+    def __init__(self, prim: Any, args: tuple, raw: Any, params: dict, ans: Any, parents: tuple) -> None:
+        # NOTE: Tensor's bind() fills these same slots inline, without this call, on its hot path
         self.prim = prim
-        self.args = args  # the inputs as given (tensors and constants), for in-place checks
+        self.args = args
         self.raw = raw  # the inputs' arrays, cached for the backward rules; None once freed
         self.params = params
         self.ans = ans
         self.parents = parents
-        self.stamp = STATE.clock
+        self.stamp = next_stamp()
         self.meta: dict | None = None  # hooks, retained tensors, source lines, module scope
 
     @property
@@ -142,51 +154,54 @@ def node_meta(node: Node) -> dict:
 def toposort(root: Node) -> list[Node]:
     """Nodes reachable from ``root``, each after all of its parents; iterative, so any depth works.
 
-    Depth first from the root with an explicit stack: a node stays on the stack while its parents are
-    expanded above it, and is emitted when it comes back to the top (post-order). ``state`` maps a
-    node to 1 while it is being expanded and 2 once emitted, so duplicates left on the stack are dropped.
+    A node's stamp is later than its parents' (they existed when it was made), so sorting the reachable
+    nodes by stamp is a topological order, and its reverse is the order the backward pass visits them.
     """
-    order: list[Node] = []
-    emit = order.append
-    state: dict[Node, int] = {}
-    stack: list[Node] = [root]
+    seen = {root}
+    stack = [root]
     push = stack.append
     pop = stack.pop
-    get = state.get
+    add = seen.add
     while stack:
-        node = stack[-1]
-        s = get(node)
-        if s is None:
-            state[node] = 1
-            for p in node.parents:
-                if type(p) is Node and p not in state:
-                    push(p)
-            continue
-        pop()
-        if s == 1:
-            state[node] = 2
-            emit(node)
-    return order
+        for p in pop().parents:
+            if type(p) is Node and p not in seen:
+                add(p)
+                push(p)
+    return sorted(seen, key=_stamp_of)
+
+
+def _stamp_of(node: Node) -> int:
+    return node.stamp
 
 
 # ---------------------------------------------------------------------------------------------------
 # The backward pass
 
 
+def _changed_since(meta: dict | None, stamp: int) -> bool:
+    return meta is not None and meta.get("output_changed_at", 0) > stamp
+
+
 def _check_unchanged(node: Node) -> None:
     """Raise if an input or the output this node cached was changed in place after the node was recorded."""
-    meta = node.meta
-    if meta is not None and meta.get("output_changed_at", 0) > node.stamp:
+    stamp = node.stamp
+    if _changed_since(node.meta, stamp):
         raise InplaceError(
             f"{node.prim.name}: its result (shape {np.shape(node.ans)}) was modified in place after the operation "
             "cached it, so the gradient would be wrong. Change a copy instead (t = t + 1 rather than t.add_(1)), "
             "or compute the forward pass again after the change"
         )
-    for i, a in enumerate(node.args):
-        stamp = getattr(a, "_mutated_at", 0)
-        if stamp > node.stamp:
+    # an input is the output of a parent node, a leaf tensor, or (kept in args) a tensor needing no gradient
+    for i, p in enumerate(node.parents):
+        if type(p) is Node:
+            changed = _changed_since(p.meta, stamp)
+        else:
+            changed = p is not None and p._mutated_at > stamp
+        if not changed and i < len(node.args):
+            changed = getattr(node.args[i], "_mutated_at", 0) > stamp
+        if changed:
             raise InplaceError(
-                f"{node.prim.name}: input {i} (shape {np.shape(a.data)}) was modified in place after this "
+                f"{node.prim.name}: input {i} (shape {np.shape(node.raw[i])}) was modified in place after this "
                 "operation cached it, so its gradient would be wrong. Compute the forward pass again "
                 "after the change, or change a copy instead (e.g. t = t + 1 rather than t += 1 or t.data[...] = ...)"
             )
@@ -211,15 +226,20 @@ def backprop(
     so that the rules record their own operations (the backward pass becomes differentiable).
     """
     grads: dict[Any, Any] = {root: seed}
-    order = toposort(root) if type(root) is Node else []
+    # NOTE: nodes wait in a heap keyed by decreasing stamp. A node is visited only after every node stamped
+    # later, which includes all of its consumers, so its gradient sum is complete when it is popped; a
+    # chain keeps the heap at one entry. No separate topological sort, no recursion.
+    heap: list[tuple[int, Node]] = [(-root.stamp, root)] if type(root) is Node else []
     extras = STATE.extras
+    last_change = STATE.last_change
     want = None if targets is None else {id(t) for t in targets}
     found: dict[int, Any] = {}
     owned: set[int] = set()  # ids of gradient sums allocated here (safe to accumulate into in place)
-    for node in reversed(order):
-        g = grads.pop(node, None)
-        if g is None:
-            continue
+    pop = grads.pop
+    get = grads.get
+    while heap:
+        node = heappop(heap)[1]
+        g = pop(node)
         if owned:
             owned.discard(id(g))  # handed to the rules now (which may pass it on as it is): no longer ours
         if node.meta is not None:
@@ -233,26 +253,30 @@ def backprop(
                 "after the first backward pass. Pass retain_graph=True to the first backward() to keep "
                 "them, or run the forward pass again."
             )
-        if node.stamp != STATE.clock:
+        if node.stamp < last_change:
             _check_unchanged(node)
         prim = node.prim
         params = node.params
+        parents = node.parents
         if create_graph:
             ans = wrap(node.ans, node)
             inputs = [
                 wrap(r, p) if type(p) is Node else (p if p is not None else r)
-                for r, p in zip(raw, node.parents, strict=True)
+                for r, p in zip(raw, parents, strict=True)
             ]
         else:
             ans = node.ans
             inputs = raw
         vjps = prim.vjps
         i = -1
-        for p in node.parents:
+        for p in parents:
             i += 1
             if p is None:  # NOTE: no gradient wanted for this input: its rule is never called
                 continue
-            rule = vjps[i] if i < len(vjps) else None
+            try:
+                rule = vjps[i]
+            except IndexError:
+                rule = None
             if rule is None:  # an input that needs a gradient but has no rule: say which, never a bare TypeError
                 rule = prim.vjp_rule(i)
             gi = rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs)
@@ -261,13 +285,16 @@ def backprop(
             r = raw[i]
             if gi.shape != r.shape:  # un-broadcast only where the shapes differ
                 gi = sum_to(gi, r.shape)
-            if gi.dtype != r.dtype:
+            dtype = gi.dtype
+            if dtype is not r.dtype and dtype != r.dtype:
                 gi = gi.astype(r.dtype)
             if extras is not None:
                 extras.on_gradient(node, i, gi)
-            prev = grads.get(p)
+            prev = get(p)
             if prev is None:
                 grads[p] = gi
+                if type(p) is Node:
+                    heappush(heap, (-p.stamp, p))
             elif id(prev) in owned:
                 prev += gi  # a sum the engine made itself: nobody else holds it, so add in place
             else:

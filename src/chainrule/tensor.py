@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .engine import GRAD_MODE, STATE, Node, backprop, check_seed, node_meta
+from .engine import GRAD_MODE, STATE, Node, backprop, check_seed, next_stamp, node_meta
 from .errors import DtypeError, InplaceError, NoGradientError, NonScalarBackwardError
 from .primitive import Primitive
 
@@ -397,11 +397,10 @@ class Tensor(_TensorOps):
 
     # -- in-place changes (tracked, so cached values can be checked) ---------------------------------
     def _bump(self) -> None:
-        STATE.clock += 1
-        self._mutated_at = STATE.clock
+        stamp = STATE.last_change = self._mutated_at = next_stamp()
         if self._node is not None:
             # the node that produced this tensor cached these very values as its output: tell it
-            node_meta(self._node)["output_changed_at"] = STATE.clock
+            node_meta(self._node)["output_changed_at"] = stamp
 
     def _check_inplace(self, what: str) -> None:
         if self.requires_grad and self._node is None and GRAD_MODE.enabled:
@@ -530,40 +529,15 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     With no tensor among the arguments, this is just the NumPy forward function (so gradient rules
     run at NumPy speed on plain arrays). Otherwise the result is a Tensor.
     """
-    if _FORWARD is not None:  # NOTE: forward mode (a jvp) is running: tangents may ride along with args
-        out = _FORWARD(prim, args, params)
-        if out is not NotImplemented:
-            return out
     # NOTE: this is the hot path of every operation. One- and two-input primitives (nearly all calls) take
     # a branch without loops, lists or generators; the general branch below handles the rest.
     nargs = len(args)
     if nargs == 2:
-        x, y = args
-        tx = isinstance(x, Tensor)
-        ty = isinstance(y, Tensor)
-        if not (tx or ty):
-            if type(x) in _SEQUENCES or type(y) in _SEQUENCES:
-                x, y = _lift(x), _lift(y)
-                if isinstance(x, Tensor) or isinstance(y, Tensor):
-                    return bind(prim, x, y, **params)
-            return prim.forward(x, y, **params)
-        xd = x._data if tx else x
-        yd = y._data if ty else y
-        try:
-            out = prim.forward(xd, yd, **params)
-        except ValueError as e:
-            raise _shape_error(prim, [xd, yd], e) from None
-        if type(out) is not ndarray:
-            out = _asarray(out)
-        px = (x._node or x) if tx and x.requires_grad else None
-        py = (y._node or y) if ty and y.requires_grad else None
-        if (px is not None or py is not None) and GRAD_MODE.enabled:
-            if prim.differentiable:
-                return _record(prim, args, (xd, yd), params, out, (px, py))
-            return _wrap(out, None, False)
-        if STATE.extras is not None:
-            STATE.extras.on_value(prim, [xd, yd], out)
-        return _wrap(out, None, False)
+        return bind2(prim, args[0], args[1], params)
+    if _FORWARD is not None:  # NOTE: forward mode (a jvp) is running: tangents may ride along with args
+        out = _FORWARD(prim, args, params)
+        if out is not NotImplemented:
+            return out
     if nargs == 1:
         x = args[0]
         if not isinstance(x, Tensor):
@@ -574,15 +548,35 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
             return prim.forward(x, **params)
         xd = x._data
         try:
-            out = prim.forward(xd, **params)
+            out = prim.forward(xd, **params) if params else prim.forward(xd)
         except ValueError as e:
             raise _shape_error(prim, [xd], e) from None
         if type(out) is not ndarray:
             out = _asarray(out)
         if x.requires_grad and GRAD_MODE.enabled:
-            if prim.differentiable:
-                return _record(prim, args, (xd,), params, out, (x._node or x,))
-            return _wrap(out, None, False)
+            if not prim.differentiable:
+                return _wrap(out, None, False)
+            # (the recording of _record, inline: this line runs once per operation)
+            node = _new(Node)
+            node.prim = prim
+            node.args = ()
+            node.raw = (xd,)
+            node.params = params
+            node.ans = out
+            node.parents = (x._node or x,)
+            node.stamp = next_stamp()
+            node.meta = None
+            if STATE.extras is not None:
+                STATE.extras.on_node(node, out)
+            t = _new(Tensor)
+            t._data = out
+            t.grad = None
+            t.requires_grad = True
+            t._node = node
+            t._mutated_at = 0
+            t._hooks = None
+            t.name = None
+            return t
         if STATE.extras is not None:
             STATE.extras.on_value(prim, [xd], out)
         return _wrap(out, None, False)
@@ -590,6 +584,7 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     parents = []
     has_tensor = False
     needs_grad = False
+    keep_args = False
     for a in args:
         if isinstance(a, Tensor):
             has_tensor = True
@@ -598,6 +593,7 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
                 needs_grad = True
                 parents.append(a._node or a)
             else:
+                keep_args = True
                 parents.append(None)
         else:
             raw.append(a)
@@ -617,9 +613,63 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     if needs_grad and GRAD_MODE.enabled:
         if not prim.differentiable:
             return _wrap(out, None, False)
-        return _record(prim, args, tuple(raw), params, out, tuple(parents))
+        return _record(prim, args if keep_args else (), tuple(raw), params, out, tuple(parents))
     if STATE.extras is not None:
         STATE.extras.on_value(prim, raw, out)
+    return _wrap(out, None, False)
+
+
+def bind2(prim: Primitive, x: Any, y: Any, params: dict) -> Any:
+    """:func:`bind` for a two-input primitive (the arithmetic operators call it directly)."""
+    if _FORWARD is not None:
+        out = _FORWARD(prim, (x, y), params)
+        if out is not NotImplemented:
+            return out
+    tx = isinstance(x, Tensor)
+    ty = isinstance(y, Tensor)
+    if not (tx or ty):
+        if type(x) in _SEQUENCES or type(y) in _SEQUENCES:
+            x, y = _lift(x), _lift(y)
+            if isinstance(x, Tensor) or isinstance(y, Tensor):
+                return bind2(prim, x, y, params)
+        return prim.forward(x, y, **params)
+    xd = x._data if tx else x
+    yd = y._data if ty else y
+    try:
+        out = prim.forward(xd, yd, **params) if params else prim.forward(xd, yd)
+    except ValueError as e:
+        raise _shape_error(prim, [xd, yd], e) from None
+    if type(out) is not ndarray:
+        out = _asarray(out)
+    px = (x._node or x) if tx and x.requires_grad else None
+    py = (y._node or y) if ty and y.requires_grad else None
+    if (px is not None or py is not None) and GRAD_MODE.enabled:
+        if not prim.differentiable:
+            return _wrap(out, None, False)
+        # (the recording of _record, inline: this line runs once per operation)
+        node = _new(Node)
+        node.prim = prim
+        # a tensor input that needs no gradient is kept, so an in-place change of it can be detected
+        node.args = (x, y) if (tx and px is None) or (ty and py is None) else ()
+        node.raw = (xd, yd)
+        node.params = params
+        node.ans = out
+        node.parents = (px, py)
+        node.stamp = next_stamp()
+        node.meta = None
+        if STATE.extras is not None:
+            STATE.extras.on_node(node, out)
+        t = _new(Tensor)
+        t._data = out
+        t.grad = None
+        t.requires_grad = True
+        t._node = node
+        t._mutated_at = 0
+        t._hooks = None
+        t.name = None
+        return t
+    if STATE.extras is not None:
+        STATE.extras.on_value(prim, [xd, yd], out)
     return _wrap(out, None, False)
 
 
@@ -775,17 +825,21 @@ for _name in _METHODS:
     setattr(_TensorOps, _name, _method(getattr(_ops, _name), _name))
 
 
+#: the parameters of an operator's node (operators take none); shared, as nothing writes to a node's params
+_NO_PARAMS: dict[str, Any] = {}
+
+
 def _operator(op: Any, reflected: bool, name: str) -> Callable[..., Any]:
-    # NOTE: arithmetic operators call bind() on the primitive directly, one dispatch (Op.__call__) fewer
-    # than the method bodies above, on the path of every `x * y`
+    # NOTE: arithmetic operators call bind2() on the primitive directly, two dispatches fewer than the method
+    # bodies above (Op.__call__, then bind's argument packing), on the path of every `x * y`
     if reflected:
 
         def method(self: Tensor, other: Any) -> Any:
-            return bind(op, other, self)
+            return bind2(op, other, self, _NO_PARAMS)
     else:
 
         def method(self: Tensor, other: Any) -> Any:
-            return bind(op, self, other)
+            return bind2(op, self, other, _NO_PARAMS)
 
     method.__name__ = name
     return method
