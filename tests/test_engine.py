@@ -215,6 +215,21 @@ def test_grad_mode_is_thread_local() -> None:
     assert cr.is_grad_enabled()
 
 
+def test_nested_and_failing_grad_mode_blocks_restore_recording_everywhere() -> None:
+    x = cr.tensor(1.0, requires_grad=True)
+    with pytest.raises(ZeroDivisionError), cr.no_grad():
+        with cr.no_grad():
+            with cr.enable_grad():
+                assert (x * 2).requires_grad
+            assert not (x * 2).requires_grad
+        1 / 0
+    # the engine's fast check ("no thread has recording off") must agree with every thread's own flag again
+    assert cr.engine.STATE.grad_off == 0
+    assert (x * 2).requires_grad
+    with cr.set_grad_enabled(True):  # switching to the mode already on changes nothing
+        assert cr.engine.STATE.grad_off == 0
+
+
 def test_one_no_grad_instance_shared_by_threads_restores_each_threads_mode() -> None:
     shared = cr.no_grad()
     first_in, second_in = threading.Event(), threading.Event()

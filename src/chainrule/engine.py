@@ -40,7 +40,7 @@ GRAD_MODE = _GradMode()
 class _EngineState:
     """Process-wide switches read on the hot path; plain attributes so a read costs one lookup."""
 
-    __slots__ = ("last_change", "extras")
+    __slots__ = ("last_change", "extras", "grad_off")
 
     def __init__(self) -> None:
         #: the stamp of the latest in-place change of any tensor (0: none yet); a node stamped later than it
@@ -48,6 +48,9 @@ class _EngineState:
         self.last_change = 0
         #: callbacks run on each new node and each computed gradient (anomaly mode, module scopes); None when off
         self.extras: Any = None
+        #: how many threads have grad mode off right now. NOTE: while it is 0 (the usual case), the hot path
+        #: knows that recording is on without reading the thread-local flag, which costs several times more
+        self.grad_off = 0
 
 
 #: one counter for node creation and in-place changes: a node's stamp orders it after everything it was
@@ -56,6 +59,14 @@ class _EngineState:
 next_stamp = itertools.count(1).__next__
 
 STATE = _EngineState()
+_MODE_LOCK = threading.Lock()
+
+
+def _set_grad_mode(enabled: bool) -> None:
+    with _MODE_LOCK:
+        if GRAD_MODE.enabled != enabled:
+            STATE.grad_off += -1 if enabled else 1
+            GRAD_MODE.enabled = enabled
 
 
 def is_grad_enabled() -> bool:
@@ -75,11 +86,11 @@ class set_grad_enabled(ContextDecorator):
     def __enter__(self) -> set_grad_enabled:
         stack = self._saved.__dict__.setdefault("stack", [])
         stack.append(GRAD_MODE.enabled)
-        GRAD_MODE.enabled = self.mode
+        _set_grad_mode(self.mode)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        GRAD_MODE.enabled = self._saved.stack.pop()
+        _set_grad_mode(self._saved.stack.pop())
 
 
 class no_grad(set_grad_enabled):

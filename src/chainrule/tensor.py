@@ -553,7 +553,7 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
             raise _shape_error(prim, [xd], e) from None
         if type(out) is not ndarray:
             out = _asarray(out)
-        if x.requires_grad and GRAD_MODE.enabled:
+        if x.requires_grad and (STATE.grad_off == 0 or GRAD_MODE.enabled):
             if not prim.differentiable:
                 return _wrap(out, None, False)
             # (the recording of _record, inline: this line runs once per operation)
@@ -610,7 +610,7 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
         raise _shape_error(prim, raw, e) from None
     if type(out) is not ndarray:
         out = _asarray(out)
-    if needs_grad and GRAD_MODE.enabled:
+    if needs_grad and (STATE.grad_off == 0 or GRAD_MODE.enabled):
         if not prim.differentiable:
             return _wrap(out, None, False)
         return _record(prim, args if keep_args else (), tuple(raw), params, out, tuple(parents))
@@ -643,7 +643,7 @@ def bind2(prim: Primitive, x: Any, y: Any, params: dict) -> Any:
         out = _asarray(out)
     px = (x._node or x) if tx and x.requires_grad else None
     py = (y._node or y) if ty and y.requires_grad else None
-    if (px is not None or py is not None) and GRAD_MODE.enabled:
+    if (px is not None or py is not None) and (STATE.grad_off == 0 or GRAD_MODE.enabled):
         if not prim.differentiable:
             return _wrap(out, None, False)
         # (the recording of _record, inline: this line runs once per operation)
