@@ -68,6 +68,24 @@ def derivatives(f, x0: np.ndarray, n: int) -> list[np.ndarray]:
 X0 = np.array([-1.3, -0.2, 0.0, 0.4, 1.7])
 
 
+def test_a_node_waits_for_every_consumer_even_when_reached_first() -> None:
+    # c's visit reaches a (an input of c) before b, which also consumes a and was made later: a's gradient
+    # must include b's share before a passes it on
+    x = cr.tensor([0.3, -1.2], requires_grad=True)
+    a = cr.sin(x)
+    b = cr.exp(a)
+    c = a * b
+    d = c + 2 * a  # and again from a later gate
+    visited: list[str] = []
+    for t, label in ((a, "a"), (b, "b"), (c, "c")):
+        t.register_hook(lambda g, label=label: visited.append(label))
+    d.sum().backward()
+    xs = x.data
+    dd_da = np.exp(np.sin(xs)) * (1 + np.sin(xs)) + 2
+    np.testing.assert_allclose(x.grad, dd_da * np.cos(xs), rtol=1e-13)
+    assert visited == ["c", "b", "a"]  # the forward order, reversed
+
+
 def test_higher_derivatives_of_tanh() -> None:
     t = np.tanh(X0)
     d1, d2, d3 = derivatives(cr.tanh, X0, 3)

@@ -18,7 +18,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ContextDecorator
-from heapq import heappop, heappush
+from heapq import heappop, heappush, heappushpop
 from typing import Any
 
 import numpy as np
@@ -238,9 +238,11 @@ def backprop(
     """
     grads: dict[Any, Any] = {root: seed}
     # NOTE: nodes wait in a heap keyed by decreasing stamp. A node is visited only after every node stamped
-    # later, which includes all of its consumers, so its gradient sum is complete when it is popped; a
-    # chain keeps the heap at one entry. No separate topological sort, no recursion.
-    heap: list[tuple[int, Node]] = [(-root.stamp, root)] if type(root) is Node else []
+    # later, which includes all of its consumers, so its gradient sum is complete when its turn comes; a
+    # chain never touches the heap. No separate topological sort, no recursion.
+    heap: list[tuple[int, Node]] = []
+    node = root if type(root) is Node else None
+    nxt = None  # the first node a visit discovers skips the heap when nothing waiting there is later
     extras = STATE.extras
     last_change = STATE.last_change
     want = None if targets is None else {id(t) for t in targets}
@@ -248,8 +250,7 @@ def backprop(
     owned: set[int] = set()  # ids of gradient sums allocated here (safe to accumulate into in place)
     pop = grads.pop
     get = grads.get
-    while heap:
-        node = heappop(heap)[1]
+    while node is not None:
         g = pop(node)
         if owned:
             owned.discard(id(g))  # handed to the rules now (which may pass it on as it is): no longer ours
@@ -305,7 +306,10 @@ def backprop(
             if prev is None:
                 grads[p] = gi
                 if type(p) is Node:
-                    heappush(heap, (-p.stamp, p))
+                    if nxt is None:
+                        nxt = p
+                    else:
+                        heappush(heap, (-p.stamp, p))
             elif id(prev) in owned:
                 prev += gi  # a sum the engine made itself: nobody else holds it, so add in place
             else:
@@ -317,6 +321,12 @@ def backprop(
             node.raw = None
             node.ans = None
             node.args = ()
+        # the next node is the latest-stamped one waiting (on a chain, simply the parent just reached)
+        if nxt is not None:
+            node = heappushpop(heap, (-nxt.stamp, nxt))[1] if heap and -heap[0][0] > nxt.stamp else nxt
+            nxt = None
+        else:
+            node = heappop(heap)[1] if heap else None
     # what is left are the gradients of leaf tensors
     if want is not None:
         for leaf, g in grads.items():

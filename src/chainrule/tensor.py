@@ -506,6 +506,8 @@ _FORWARD: Callable[[Primitive, tuple, dict], Any] | None = None
 
 
 _SEQUENCES = (list, tuple)
+#: the parameters of a node whose operation takes none; one shared dict, as nothing writes to a node's params
+_NO_PARAMS: dict[str, Any] = {}
 
 
 def _lift(a: Any) -> Any:
@@ -561,7 +563,7 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
             node.prim = prim
             node.args = ()
             node.raw = (xd,)
-            node.params = params
+            node.params = params if params else _NO_PARAMS  # (one shared empty dict: no dict per node)
             node.ans = out
             node.parents = (x._node or x,)
             node.stamp = next_stamp()
@@ -823,10 +825,6 @@ _METHODS = [
 ]
 for _name in _METHODS:
     setattr(_TensorOps, _name, _method(getattr(_ops, _name), _name))
-
-
-#: the parameters of an operator's node (operators take none); shared, as nothing writes to a node's params
-_NO_PARAMS: dict[str, Any] = {}
 
 
 def _operator(op: Any, reflected: bool, name: str) -> Callable[..., Any]:
