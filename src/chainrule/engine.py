@@ -336,7 +336,8 @@ def backprop(
         return found
     assigned: set[int] = set()
     for leaf, g in grads.items():
-        g = _run_hooks(leaf._hooks, g)
+        if leaf._hooks:
+            g = _run_hooks(leaf._hooks, g)
         if not create_graph:
             g = _owned_array(g, leaf._data.dtype, assigned)
         if leaf.grad is None:

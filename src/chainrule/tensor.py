@@ -369,7 +369,9 @@ class Tensor(_TensorOps):
                     f"{self.shape}. Reduce it to a scalar first (e.g. y.sum().backward()), or pass the seed "
                     "gradient dL/dy explicitly: y.backward(grad) with grad of the same shape"
                 )
-            seed = np.ones(self.shape, dtype=self._data.dtype)
+            seed = np.array(1, dtype=self._data.dtype)  # (np.ones is several times slower for one value)
+            if self._data.ndim:
+                seed = seed.reshape(self._data.shape)
         else:
             # a copy: a leaf's .grad may be this very array, and the caller may change theirs later
             seed = np.array(grad._data if isinstance(grad, Tensor) else grad, dtype=self._data.dtype)
