@@ -489,3 +489,50 @@ def test_a_thread_left_in_no_grad_does_not_turn_recording_off_elsewhere() -> Non
         assert (x * 2).requires_grad
     finally:
         cr.engine.STATE.grad_off -= 1  # the dead thread's count (so later tests see the usual state)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Nodes with equal stamps (a copied graph) meet in the heap
+
+
+def test_bug_a_deep_copied_graph_combined_with_its_original_backpropagates() -> None:
+    # copy.deepcopy of a non-leaf copies its nodes with their stamps; two nodes of one stamp waiting in the heap at
+    # once are compared themselves and the backward pass dies with "TypeError: '<' not supported between instances
+    # of 'Node' and 'Node'". The old engine (topological sort by identity) gave the right gradient.
+    import copy
+
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = cr.exp(x) * 2.0
+    y2 = copy.deepcopy(y)  # hangs from a copy of x: a constant as far as x is concerned
+    cr.einsum("i,i,i->", x * 1.0, y, y2).backward()
+    # d/dx sum(x * 2 e^x * y2) = y2 * 2 e^x (1 + x), with y2 = 2 e^x
+    e = np.exp(x.data)
+    np.testing.assert_allclose(x.grad, 4 * e * e * (1 + x.data), rtol=1e-13)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Forward mode: a value carrying a tangent written into a plain tensor in place (pre-existing)
+
+
+def test_bug_jvp_through_setitem_of_a_dual_keeps_the_tangent() -> None:
+    def f(x):
+        y = cr.tensor(np.zeros(3))
+        y[0] = x[0] * 2.0
+        return y.sum()
+
+    value, tangent = cr.jvp(f, (np.array([1.0, 2.0, 3.0]),), (np.array([1.0, 1.0, 1.0]),))
+    assert float(value) == 2.0
+    # reverse mode agrees: cr.grad(f) == [2, 0, 0], so the tangent along ones is 2; chainrule drops it (0.0)
+    np.testing.assert_allclose(np.asarray(cr.grad(f)(np.array([1.0, 2.0, 3.0]))), [2.0, 0.0, 0.0])
+    assert float(tangent) == 2.0
+
+
+def test_bug_jvp_through_copy_of_a_dual_keeps_the_tangent() -> None:
+    def f(x):
+        y = cr.tensor(np.zeros(3))
+        y.copy_(x)
+        return (y * y).sum()
+
+    value, tangent = cr.jvp(f, (np.array([1.0, 2.0, 3.0]),), (np.array([1.0, 1.0, 1.0]),))
+    assert float(value) == 14.0
+    assert float(tangent) == 12.0  # 2 * (1 + 2 + 3); chainrule drops it (0.0)
