@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ContextDecorator
 from heapq import heappop, heappush, heappushpop
 from typing import Any
+from weakref import ref as _weakref
 
 import numpy as np
 
@@ -189,32 +190,76 @@ def _stamp_of(node: Node) -> int:
 # The backward pass
 
 
-def _changed_since(meta: dict | None, stamp: int) -> bool:
-    return meta is not None and meta.get("output_changed_at", 0) > stamp
+# In-place changes. NOTE: what matters is memory, not tensor objects: a node caches arrays, and a tensor
+# changed in place may share its memory with them (a view, a slice, a detach(), a condition or index array).
+# So a change is noted against the array that owns the memory, and a node checks the owners of what it cached.
+_CHANGED: dict[int, tuple[Any, int]] = {}  # id(owning array) -> (weak reference to it, stamp of its last change)
+
+
+def _owner(a: np.ndarray) -> Any:
+    base = a.base
+    return a if base is None else base  # NumPy points every view at the array that owns the memory
+
+
+def _forget(key: int, ref: Any) -> None:
+    entry = _CHANGED.get(key)
+    if entry is not None and entry[0] is ref:
+        del _CHANGED[key]
+
+
+def note_change(array: np.ndarray) -> int:
+    """Note that ``array``'s memory is about to be changed in place; returns the change's stamp."""
+    stamp = STATE.last_change = next_stamp()
+    owner = _owner(array)
+    key = id(owner)
+    try:
+        ref = _weakref(owner, lambda r, key=key: _forget(key, r))  # the entry goes when the array does
+    except TypeError:  # memory owned by an object without weak references: nothing can track it
+        return stamp
+    _CHANGED[key] = (ref, stamp)
+    return stamp
+
+
+def _changed_after(a: Any, stamp: int) -> bool:
+    if type(a) is not np.ndarray:
+        return False
+    owner = _owner(a)
+    entry = _CHANGED.get(id(owner))
+    return entry is not None and entry[1] > stamp and entry[0]() is owner
+
+
+def _cached_arrays(params: dict) -> Iterator[tuple[str, Any]]:
+    for k, v in params.items():
+        if isinstance(v, tuple):  # an index: a tuple of slices, integers and arrays
+            for item in v:
+                yield k, item
+        else:
+            yield k, v
 
 
 def _check_unchanged(node: Node) -> None:
     """Raise if an input or the output this node cached was changed in place after the node was recorded."""
     stamp = node.stamp
-    if _changed_since(node.meta, stamp):
+    if _changed_after(node.ans, stamp):
         raise InplaceError(
             f"{node.prim.name}: its result (shape {np.shape(node.ans)}) was modified in place after the operation "
             "cached it, so the gradient would be wrong. Change a copy instead (t = t + 1 rather than t.add_(1)), "
             "or compute the forward pass again after the change"
         )
-    # an input is the output of a parent node, a leaf tensor, or (kept in args) a tensor needing no gradient
-    for i, p in enumerate(node.parents):
-        if type(p) is Node:
-            changed = _changed_since(p.meta, stamp)
-        else:
-            changed = p is not None and p._mutated_at > stamp
-        if not changed and i < len(node.args):
-            changed = getattr(node.args[i], "_mutated_at", 0) > stamp
-        if changed:
+    for i, r in enumerate(node.raw):
+        if _changed_after(r, stamp):
             raise InplaceError(
-                f"{node.prim.name}: input {i} (shape {np.shape(node.raw[i])}) was modified in place after this "
-                "operation cached it, so its gradient would be wrong. Compute the forward pass again "
-                "after the change, or change a copy instead (e.g. t = t + 1 rather than t += 1 or t.data[...] = ...)"
+                f"{node.prim.name}: input {i} (shape {np.shape(r)}) was modified in place after this operation "
+                "cached it (directly, or through a tensor sharing its memory), so its gradient would be wrong. "
+                "Compute the forward pass again after the change, or change a copy instead "
+                "(e.g. t = t + 1 rather than t += 1)"
+            )
+    for name, v in _cached_arrays(node.params):
+        if _changed_after(v, stamp):
+            raise InplaceError(
+                f"{node.prim.name}: its {name} argument (shape {np.shape(v)}) was modified in place after this "
+                "operation used it, so its gradient would be wrong. Compute the forward pass again after the "
+                "change, or change a copy instead"
             )
 
 
@@ -240,11 +285,10 @@ def backprop(
     # NOTE: nodes wait in a heap keyed by decreasing stamp. A node is visited only after every node stamped
     # later, which includes all of its consumers, so its gradient sum is complete when its turn comes; a
     # chain never touches the heap. No separate topological sort, no recursion.
-    heap: list[tuple[int, Node]] = []
+    heap: list[tuple[int, int, Node]] = []  # (-stamp, id, node): copied nodes may share a stamp
     node = root if type(root) is Node else None
     nxt = None  # the first node a visit discovers skips the heap when nothing waiting there is later
     extras = STATE.extras
-    last_change = STATE.last_change
     want = None if targets is None else {id(t) for t in targets}
     found: dict[int, Any] = {}
     owned: set[int] = set()  # ids of gradient sums allocated here (safe to accumulate into in place)
@@ -265,7 +309,7 @@ def backprop(
                 "after the first backward pass. Pass retain_graph=True to the first backward() to keep "
                 "them, or run the forward pass again."
             )
-        if node.stamp < last_change:
+        if node.stamp < STATE.last_change:  # (read each time: a hook may change something mid-pass)
             _check_unchanged(node)
         prim = node.prim
         params = node.params
@@ -309,7 +353,7 @@ def backprop(
                     if nxt is None:
                         nxt = p
                     else:
-                        heappush(heap, (-p.stamp, p))
+                        heappush(heap, (-p.stamp, id(p), p))
             elif id(prev) in owned:
                 prev += gi  # a sum the engine made itself: nobody else holds it, so add in place
             else:
@@ -323,10 +367,10 @@ def backprop(
             node.args = ()
         # the next node is the latest-stamped one waiting (on a chain, simply the parent just reached)
         if nxt is not None:
-            node = heappushpop(heap, (-nxt.stamp, nxt))[1] if heap and -heap[0][0] > nxt.stamp else nxt
+            node = heappushpop(heap, (-nxt.stamp, id(nxt), nxt))[2] if heap and -heap[0][0] > nxt.stamp else nxt
             nxt = None
         else:
-            node = heappop(heap)[1] if heap else None
+            node = heappop(heap)[2] if heap else None
     # what is left are the gradients of leaf tensors
     if want is not None:
         for leaf, g in grads.items():
@@ -379,7 +423,8 @@ def _apply_node_meta(node: Node, g: Any) -> Any:
     if ref is not None:
         t = ref()
         if t is not None:
-            t.grad = g if t.grad is None else t.grad + g
+            # its own array: the same gradient may also become a leaf's .grad, which the user may change
+            t.grad = (g.copy() if type(g) is np.ndarray else g) if t.grad is None else t.grad + g
     return g
 
 

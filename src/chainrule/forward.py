@@ -79,7 +79,6 @@ def make_dual(level: int, primal: Any, tangent: Any) -> Dual:
     d.grad = None
     d.requires_grad = False
     d._node = None
-    d._mutated_at = 0
     d._hooks = None
     d.name = None
     d._level = level

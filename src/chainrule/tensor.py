@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .engine import GRAD_MODE, STATE, Node, backprop, check_seed, next_stamp, node_meta
+from .engine import GRAD_MODE, STATE, Node, backprop, check_seed, next_stamp, node_meta, note_change
 from .errors import DtypeError, InplaceError, NoGradientError, NonScalarBackwardError
 from .primitive import Primitive
 
@@ -180,7 +180,7 @@ class Tensor(_TensorOps):
     array(8.)
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "_node", "_mutated_at", "_hooks", "name", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "_node", "_hooks", "name", "__weakref__")
     # NumPy: let our reflected operators and __array_ufunc__ win over ndarray's
     __array_priority__ = 1000
 
@@ -201,7 +201,6 @@ class Tensor(_TensorOps):
         self._data = arr
         self.grad: Any = None
         self._node: Node | None = None
-        self._mutated_at = 0
         self._hooks: list | None = None
         self.name = name
         self.requires_grad = False
@@ -399,10 +398,9 @@ class Tensor(_TensorOps):
 
     # -- in-place changes (tracked, so cached values can be checked) ---------------------------------
     def _bump(self) -> None:
-        stamp = STATE.last_change = self._mutated_at = next_stamp()
-        if self._node is not None:
-            # the node that produced this tensor cached these very values as its output: tell it
-            node_meta(self._node)["output_changed_at"] = stamp
+        # called just before this tensor's memory is changed in place: operations that cached it (or a view of
+        # it) will refuse to compute gradients from the changed values
+        note_change(self._data)
 
     def _check_inplace(self, what: str) -> None:
         if self.requires_grad and self._node is None and GRAD_MODE.enabled:
@@ -413,6 +411,16 @@ class Tensor(_TensorOps):
 
     def _records(self, other: Any) -> bool:
         """Whether an in-place change must itself be recorded: it involves a value the graph tracks."""
+        if _FORWARD is not None and (hasattr(self, "_tangent") or hasattr(other, "_tangent")):
+            from .errors import UnsupportedOperationError
+
+            # NOTE: the tensor changed in place cannot become a dual number (another class), so its tangent
+            # would be dropped silently; JAX's arrays are immutable for the same reason
+            raise UnsupportedOperationError(
+                "in-place change involving a forward-mode (jvp) value: the tangent cannot be kept in a tensor "
+                "changed in place. Compute a new tensor instead, e.g. cr.index_put(y, value, index) for "
+                "y[index] = value, or cr.where(mask, value, y)"
+            )
         return GRAD_MODE.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
 
     def _become(self, result: Tensor) -> Tensor:
@@ -577,7 +585,6 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
             t.grad = None
             t.requires_grad = True
             t._node = node
-            t._mutated_at = 0
             t._hooks = None
             t.name = None
             return t
@@ -589,7 +596,10 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     has_tensor = False
     needs_grad = False
     keep_args = False
+    lists = False
     for a in args:
+        if type(a) in _SEQUENCES:
+            lists = True
         if isinstance(a, Tensor):
             has_tensor = True
             raw.append(a._data)
@@ -602,11 +612,11 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
         else:
             raw.append(a)
             parents.append(None)
+    if lists:  # lists holding tensors are stacked, so their gradients are kept
+        lifted = [_lift(a) for a in args]
+        if any(b is not a for a, b in zip(args, lifted, strict=True)):
+            return bind(prim, *lifted, **params)
     if not has_tensor:
-        if any(type(a) in _SEQUENCES for a in args):
-            lifted = [_lift(a) for a in args]
-            if any(isinstance(a, Tensor) for a in lifted):
-                return bind(prim, *lifted, **params)
         return prim.forward(*args, **params)
     try:
         out = prim.forward(*raw, **params)
@@ -631,12 +641,13 @@ def bind2(prim: Primitive, x: Any, y: Any, params: dict) -> Any:
             return out
     tx = isinstance(x, Tensor)
     ty = isinstance(y, Tensor)
-    if not (tx or ty):
-        if type(x) in _SEQUENCES or type(y) in _SEQUENCES:
-            x, y = _lift(x), _lift(y)
-            if isinstance(x, Tensor) or isinstance(y, Tensor):
-                return bind2(prim, x, y, params)
-        return prim.forward(x, y, **params)
+    if not (tx and ty):
+        if type(x) in _SEQUENCES or type(y) in _SEQUENCES:  # a list holding tensors: stacked, graph kept
+            lx, ly = _lift(x), _lift(y)
+            if lx is not x or ly is not y:
+                return bind2(prim, lx, ly, params)
+        if not (tx or ty):
+            return prim.forward(x, y, **params)
     xd = x._data if tx else x
     yd = y._data if ty else y
     try:
@@ -668,7 +679,6 @@ def bind2(prim: Primitive, x: Any, y: Any, params: dict) -> Any:
         t.grad = None
         t.requires_grad = True
         t._node = node
-        t._mutated_at = 0
         t._hooks = None
         t.name = None
         return t
@@ -696,7 +706,6 @@ def _wrap(data: ndarray, node: Node | None, requires_grad: bool) -> Tensor:
     t.grad = None
     t.requires_grad = requires_grad
     t._node = node
-    t._mutated_at = 0
     t._hooks = None
     t.name = None
     return t
