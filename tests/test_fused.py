@@ -188,3 +188,19 @@ def test_affine_relu_second_order_and_forward_mode(rng) -> None:
     np.testing.assert_allclose(out[0][1], out[2][1], rtol=1e-10)
     np.testing.assert_allclose(out[1], out[3], rtol=1e-10)
 
+
+@pytest.mark.parametrize("reduce", [cr.sum, cr.mean])
+@pytest.mark.parametrize(("axis", "keepdims"), [(None, False), (None, True), (1, False), ((0, 1), True), (0, True)])
+def test_sum_and_mean_gradients_of_plain_arrays_are_spread_views(reduce, axis, keepdims, rng) -> None:
+    x = cr.tensor(rng.standard_normal((2, 3)).astype(np.float32), requires_grad=True)
+    y = reduce(x, axis=axis, keepdims=keepdims)
+    seed = rng.standard_normal(y.shape).astype(np.float32)
+    y.backward(seed)
+    n = x.size // y.size
+    want = np.broadcast_to(np.reshape(seed, np.sum(x.data, axis=axis, keepdims=True).shape), x.shape)
+    np.testing.assert_array_equal(x.grad, want / n if reduce is cr.mean else want)
+    assert x.grad.dtype == np.float32 and x.grad.base is None and x.grad.flags.writeable
+    # a 0-d NumPy scalar as the upstream gradient (as multiply's rule gives for two 0-d arrays)
+    s = cr.tensor(rng.standard_normal(4), requires_grad=True)
+    (reduce(s) * 3.0).backward()
+    np.testing.assert_array_equal(s.grad, np.full(4, 3.0 / (4 if reduce is cr.mean else 1)))
