@@ -204,3 +204,19 @@ def test_sum_and_mean_gradients_of_plain_arrays_are_spread_views(reduce, axis, k
     s = cr.tensor(rng.standard_normal(4), requires_grad=True)
     (reduce(s) * 3.0).backward()
     np.testing.assert_array_equal(s.grad, np.full(4, 3.0 / (4 if reduce is cr.mean else 1)))
+
+
+def test_affine_relu_reused_graph_with_a_seed_changed_in_place(rng) -> None:
+    # a vjp function may be handed the same cotangent array twice, changed in between: the masked gradient
+    # shared by the rules of one visit must not outlive it (here the bias needs no gradient, so its rule,
+    # which drops the shared entry, never runs)
+    x, w, b = rng.standard_normal((5, 4)), rng.standard_normal((4, 3)), rng.standard_normal(3)
+    out, vjp_fn = cr.vjp(lambda xx, ww: cr.affine_relu(xx, ww, b), x, w)
+    ct = np.ones(out.shape)
+    first = [np.array(g) for g in vjp_fn(ct)]
+    ct *= 3.0
+    second = vjp_fn(ct)
+    mask = (x @ w + b) > 0
+    for g1, g2, want in zip(first, second, ((mask * 1.0) @ w.T, x.T @ (mask * 1.0)), strict=True):
+        np.testing.assert_allclose(g1, want, rtol=1e-12)
+        np.testing.assert_allclose(g2, 3.0 * want, rtol=1e-12)

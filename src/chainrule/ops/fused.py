@@ -91,37 +91,41 @@ def _affine_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndar
     return np.maximum(out, 0, out=out)
 
 
-# NOTE: all three rules need d = g * (ans > 0). The first rule of a backward step makes it and keeps it here
-# with the g and ans it came from; the next rules use it only when handed those very objects (held here, so
-# no other array can share their identity), and the bias rule, the last one called, takes it out. The arrays
-# are never changed in place, so a match always means the same d.
-_MASKED: tuple[Any, Any, Any] | None = None
+# NOTE: all three rules need d = g * (ans > 0). The engine calls a node's rules one after another in input
+# order, so the first rule of a visit makes d and keeps it here with the g and ans it came from and its own
+# input number; a later rule reuses it only when handed those very objects (held here, so no other array can
+# share their identity) and when its input number is higher, i.e. within the same visit. A new visit of the
+# same node (retain_graph, perhaps with the same seed array changed in place since) starts again at an input
+# number no higher than where the last one ended, so it always computes d afresh. The bias rule, the last
+# of a visit where it is called, drops the entry.
+_MASKED: tuple[Any, Any, Any, int] | None = None
 
 
-def _masked(g: Any, ans: Any) -> Any:
+def _masked(g: Any, ans: Any, i: int) -> Any:
     global _MASKED
     if type(g) is ndarray and type(ans) is ndarray:
         last = _MASKED
-        if last is not None and last[0] is g and last[1] is ans:
-            return last[2]
-        d = g * (ans > 0)
-        _MASKED = (g, ans, d)
+        if last is not None and last[0] is g and last[1] is ans and last[3] < i:
+            d = last[2]
+        else:
+            d = g * (ans > 0)
+        _MASKED = (g, ans, d, i)
         return d
     return multiply(g, ans > 0)  # under create_graph: recorded (the comparison is a constant mask)
 
 
 def _affine_relu_dx(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
-    return _affine_dx(_masked(g, ans), ans, x, w, b)
+    return _affine_dx(_masked(g, ans, 0), ans, x, w, b)
 
 
 def _affine_relu_dw(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
-    return _affine_dw(_masked(g, ans), ans, x, w, b)
+    return _affine_dw(_masked(g, ans, 1), ans, x, w, b)
 
 
 def _affine_relu_db(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
     global _MASKED
-    d = _masked(g, ans)
-    _MASKED = None  # the last rule of the node: d is ours alone from here (1-D, it is the gradient itself)
+    d = _masked(g, ans, 2)
+    _MASKED = None  # the last rule of the visit: d is ours alone from here (1-D, it is the gradient itself)
     return _affine_db(d, ans, x, w, b)
 
 
