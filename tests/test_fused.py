@@ -220,3 +220,12 @@ def test_affine_relu_reused_graph_with_a_seed_changed_in_place(rng) -> None:
     for g1, g2, want in zip(first, second, ((mask * 1.0) @ w.T, x.T @ (mask * 1.0)), strict=True):
         np.testing.assert_allclose(g1, want, rtol=1e-12)
         np.testing.assert_allclose(g2, 3.0 * want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_full_mean_forward_is_numpys_mean(dtype, rng) -> None:
+    for shape in [(100, 1), (7,), (3, 5, 2), ()]:
+        x = (rng.standard_normal(shape) * 1e3).astype(dtype)
+        got = cr.mean(cr.tensor(x)).data
+        want = np.mean(x)
+        assert got.dtype == want.dtype and got == want

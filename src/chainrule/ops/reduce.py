@@ -88,6 +88,17 @@ def _count(shape: tuple[int, ...], axis: Any) -> int:
 
 
 def _mean_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
+    # a full mean of float32/64 values: np.mean's own steps (sum, then divide by the count), without its dispatch
+    if (
+        axis is None
+        and not keepdims
+        and type(x) is np.ndarray
+        and x.dtype.kind == "f"
+        and x.dtype.itemsize >= 4
+        and x.size
+    ):
+        total = np.add.reduce(x, axis=None)
+        return total.dtype.type(total / np.intp(x.size))
     return np.mean(x, axis=axis, keepdims=keepdims)
 
 
