@@ -1,4 +1,5 @@
-"""Fused primitives: common patterns given one node and one rule each, for speed (used by nn.Dense, cross_entropy).
+"""Fused primitives: common patterns given one node and one rule each, for speed (used by nn.Dense, nn.MLP,
+cross_entropy).
 
 =================================  ==========================================================================
 op                                 gradients (g is dL/d(result))
@@ -11,10 +12,10 @@ softmax_cross_entropy(z, labels)   dz = g * (softmax(z) - onehot(labels))  (/ n 
                                    an all -inf row gets gradient 0, as in the composed log_softmax
 =================================  ==========================================================================
 
-Each is exactly the composition it replaces (``matmul`` then ``add``; that then ``relu``; ``log_softmax``, pick the
-label, mean),
-but records one node instead of two to six, skips the un-broadcast of the bias gradient, and never builds
-the one-hot or log-softmax arrays as separate graph values. On plain arrays (the usual backward pass) the
+Each is exactly the composition it replaces (``matmul`` then ``add``; that then ``relu``; ``log_softmax``, pick
+the label, mean), but records one node instead of two to six, skips the un-broadcast of the bias gradient,
+adds the bias and takes the ReLU in place on the fresh product, and never builds the one-hot or log-softmax
+arrays as separate graph values. On plain arrays (the usual backward pass) the
 rules run straight NumPy; under ``create_graph`` they receive tensors and use chainrule's operations, so
 the backward pass stays differentiable.
 """
