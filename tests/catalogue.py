@@ -1009,3 +1009,22 @@ prim(
     [normal((3, 4))],
     ref=lambda x: _np_sce(x, _labels),
 )
+
+
+def _affine_away(xs: tuple[int, ...]) -> list[np.ndarray]:
+    """x, w, b with x @ w + b at least 0.3 away from relu's kink, and of both signs (both sides of the gate)."""
+    while True:
+        x, w, b = normal(xs), normal((4, 2)), normal((2,))
+        z = x @ w + b
+        if np.abs(z).min() > 0.3 and (z > 0).any() and (z < 0).any():
+            return [x, w, b]
+
+
+for _xs in ((3, 4), (4,), (2, 3, 4)):
+    prim(
+        "affine_relu",
+        f"{_s(_xs)}",
+        cr.affine_relu,
+        _affine_away(_xs),
+        ref=lambda x, w, b: np.maximum(x @ w + b, 0),
+    )

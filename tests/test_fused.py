@@ -117,3 +117,115 @@ def test_bias_gradient_is_its_own_array(rng) -> None:
     b = cr.tensor(np.zeros(3), requires_grad=True)
     (x + b).sum().backward()
     assert b.grad.base is None and b.grad.flags.writeable and b.grad.tolist() == [4.0, 4.0, 4.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_mlp_fuses_dense_and_relu_with_the_composed_gradients(dtype, rng) -> None:
+    net = cr.nn.MLP([5, 7, 6, 3], seed=0, dtype=dtype)
+    x = rng.standard_normal((8, 5)).astype(dtype)
+    labels = np.array([0, 1, 2, 0, 1, 2, 2, 1])
+    out = net(cr.tensor(x))
+    assert out.node.name == "affine"
+    assert out.node.parents[0].prim.name == "affine_relu"
+    cr.cross_entropy(out, labels).backward()
+    fused_grads = [p.grad for p in net.parameters()]
+    for p in net.parameters():
+        p.grad = None
+    h = cr.tensor(x)
+    for i in range(1, net.depth + 1):
+        layer = getattr(net, f"dense{i}")
+        h = cr.matmul(h, layer.weight) + layer.bias
+        h = cr.relu(h) if i < net.depth else h
+    np.testing.assert_array_equal(h.data, out.data)
+    cr.cross_entropy(h, labels).backward()
+    for p, g in zip(net.parameters(), fused_grads, strict=True):
+        assert g.dtype == dtype and g.shape == p.shape
+        np.testing.assert_allclose(g, p.grad, rtol=1e-3 if dtype == np.float16 else 1e-6, atol=1e-6)
+        assert g.base is None and g.flags.writeable
+
+
+def test_affine_relu_without_a_bias_gradient_and_on_a_vector(rng) -> None:
+    # the bias rule (which drops the shared masked gradient) is not called: the next node must not reuse it
+    w = cr.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    b = cr.tensor(rng.standard_normal(3))
+    x1 = cr.tensor(rng.standard_normal((5, 4)), requires_grad=True)
+    x2 = cr.tensor(rng.standard_normal(4), requires_grad=True)
+    seed = rng.standard_normal(3)
+    (cr.affine_relu(x1, w, b).sum() + (cr.affine_relu(x2, w, b) * seed).sum()).backward()
+    for x, s in ((x1, 1.0), (x2, seed)):
+        z = x.data @ w.data + b.data
+        np.testing.assert_allclose(x.grad, (s * (z > 0)) @ w.data.T, rtol=1e-12)
+    z1, z2 = x1.data @ w.data + b.data, x2.data @ w.data + b.data
+    np.testing.assert_allclose(w.grad, x1.data.T @ (z1 > 0) + np.outer(x2.data, seed * (z2 > 0)), rtol=1e-12)
+    # a 1-D input: the bias gradient is the masked gradient itself, owned by nobody else
+    bb = cr.tensor(b.data, requires_grad=True)
+    y = cr.affine_relu(x2, w, bb)
+    y.backward(seed)
+    np.testing.assert_array_equal(bb.grad, seed * (y.data > 0))
+    assert bb.grad.flags.writeable and not np.shares_memory(bb.grad, seed)
+
+
+def test_affine_relu_second_order_and_forward_mode(rng) -> None:
+    x, w, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 2)), rng.standard_normal(2)
+    v = rng.standard_normal((4, 2))
+
+    def composed(xx, ww):
+        return cr.relu(cr.matmul(xx, ww) + b)
+
+    out = []
+    for fn in (lambda xx, ww: cr.affine_relu(xx, ww, b), composed):
+        ww = cr.tensor(w, requires_grad=True)
+        xx = cr.tensor(x, requires_grad=True)
+        (fn(xx, ww) ** 2).sum().backward(create_graph=True)
+        g = ww.grad
+        ww.grad = None
+        xx.grad = None
+        cr.sum(g * v).backward()
+        out.append((ww.grad, xx.grad))
+        _, tangent = cr.jvp(lambda a: fn(a, cr.tensor(w)), (x,), (v[:, :1].T.repeat(3, 0),))
+        out.append(tangent)
+    np.testing.assert_allclose(out[0][0], out[2][0], rtol=1e-10)
+    np.testing.assert_allclose(out[0][1], out[2][1], rtol=1e-10)
+    np.testing.assert_allclose(out[1], out[3], rtol=1e-10)
+
+
+@pytest.mark.parametrize("reduce", [cr.sum, cr.mean])
+@pytest.mark.parametrize(("axis", "keepdims"), [(None, False), (None, True), (1, False), ((0, 1), True), (0, True)])
+def test_sum_and_mean_gradients_of_plain_arrays_are_spread_views(reduce, axis, keepdims, rng) -> None:
+    x = cr.tensor(rng.standard_normal((2, 3)).astype(np.float32), requires_grad=True)
+    y = reduce(x, axis=axis, keepdims=keepdims)
+    seed = rng.standard_normal(y.shape).astype(np.float32)
+    y.backward(seed)
+    n = x.size // y.size
+    want = np.broadcast_to(np.reshape(seed, np.sum(x.data, axis=axis, keepdims=True).shape), x.shape)
+    np.testing.assert_array_equal(x.grad, want / n if reduce is cr.mean else want)
+    assert x.grad.dtype == np.float32 and x.grad.base is None and x.grad.flags.writeable
+    # a 0-d NumPy scalar as the upstream gradient (as multiply's rule gives for two 0-d arrays)
+    s = cr.tensor(rng.standard_normal(4), requires_grad=True)
+    (reduce(s) * 3.0).backward()
+    np.testing.assert_array_equal(s.grad, np.full(4, 3.0 / (4 if reduce is cr.mean else 1)))
+
+
+def test_affine_relu_reused_graph_with_a_seed_changed_in_place(rng) -> None:
+    # a vjp function may be handed the same cotangent array twice, changed in between: the masked gradient
+    # shared by the rules of one visit must not outlive it (here the bias needs no gradient, so its rule,
+    # which drops the shared entry, never runs)
+    x, w, b = rng.standard_normal((5, 4)), rng.standard_normal((4, 3)), rng.standard_normal(3)
+    out, vjp_fn = cr.vjp(lambda xx, ww: cr.affine_relu(xx, ww, b), x, w)
+    ct = np.ones(out.shape)
+    first = [np.array(g) for g in vjp_fn(ct)]
+    ct *= 3.0
+    second = vjp_fn(ct)
+    mask = (x @ w + b) > 0
+    for g1, g2, want in zip(first, second, ((mask * 1.0) @ w.T, x.T @ (mask * 1.0)), strict=True):
+        np.testing.assert_allclose(g1, want, rtol=1e-12)
+        np.testing.assert_allclose(g2, 3.0 * want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_full_mean_forward_is_numpys_mean(dtype, rng) -> None:
+    for shape in [(100, 1), (7,), (3, 5, 2), ()]:
+        x = (rng.standard_normal(shape) * 1e3).astype(dtype)
+        got = cr.mean(cr.tensor(x)).data
+        want = np.mean(x)
+        assert got.dtype == want.dtype and got == want

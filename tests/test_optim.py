@@ -189,3 +189,23 @@ def test_schedules():
     assert restored.optimizer.lr == pytest.approx(0.5)
     with pytest.raises(ValueError):
         optim.StepLR(_opt(), step_size=0)
+
+
+def test_plain_sgd_step_is_p_minus_lr_times_g_in_each_dtype():
+    rng = np.random.default_rng(0)
+    params, grads, expected = [], [], []
+    for dtype in (np.float16, np.float32, np.float64, np.float32):
+        p = cr.tensor(rng.standard_normal((3, 2)).astype(dtype), requires_grad=True)
+        g = rng.standard_normal((3, 2)).astype(dtype)
+        p.grad = g
+        params.append(p)
+        grads.append(g.copy())
+        expected.append(p.data - 0.037 * g)
+    q = cr.tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    q.grad = 0.5  # a plain number given as the gradient still works
+    optim.SGD([*params, q], lr=0.037).step()
+    for p, g, want in zip(params, grads, expected, strict=True):
+        assert p.dtype == want.dtype
+        np.testing.assert_array_equal(p.data, want)
+        np.testing.assert_array_equal(p.grad, g)  # the gradient itself is left as it was
+    np.testing.assert_array_equal(q.data, np.array([1.0, 2.0], dtype=np.float32) - np.float32(0.037 * 0.5))

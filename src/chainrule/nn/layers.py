@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
+from .._scope import SCOPES
 from ..engine import STATE
 from ..tensor import Tensor
 from . import init as initializers
@@ -43,6 +44,10 @@ class Dense(Module):
         self.bias = Tensor(np.zeros(self.out_features, dtype=dtype), requires_grad=True) if bias else None
 
     def forward(self, x: Any) -> Any:
+        return self._forward(x, False)
+
+    def _forward(self, x: Any, relu: bool) -> Any:
+        """``x @ W + b``, or with ``relu`` its ReLU, each as one fused node where the shapes allow."""
         shape = x._data.shape if isinstance(x, Tensor) else np.shape(x)
         if not shape or shape[-1] != self.in_features:
             from ..errors import ShapeError
@@ -51,11 +56,22 @@ class Dense(Module):
                 f"Dense({self.in_features} -> {self.out_features}): input of shape {shape} has "
                 f"{shape[-1] if shape else 0} features in its last axis, expected {self.in_features}"
             )
+        w, b = self.weight, self.bias
         if STATE.extras is None:
-            return ops.linear(x, self.weight, self.bias)  # one fused node for x @ W + b (ops/fused.py)
-        # NOTE: while a drawing or an anomaly check records the graph, show the primer's two gates
-        y = ops.matmul(x, self.weight)
-        return y + self.bias if self.bias is not None else y
+            if (
+                isinstance(b, Tensor)
+                and isinstance(w, Tensor)
+                and b._data.ndim == 1
+                and w._data.shape == (shape[-1], b._data.shape[0])
+            ):
+                # one fused node (ops/fused.py): affine's shape conditions, checked here from the layer's own
+                return ops.affine_relu(x, w, b) if relu else ops.affine(x, w, b)
+            y = ops.linear(x, w, b)
+            return ops.relu(y) if relu else y
+        # NOTE: while a drawing or an anomaly check records the graph, show the primer's gates
+        y = ops.matmul(x, w)
+        y = y + b if b is not None else y
+        return ops.relu(y) if relu else y
 
     def extra_repr(self) -> str:
         return f"{self.in_features} -> {self.out_features}{'' if self.bias is not None else ', bias=False'}"
@@ -208,10 +224,18 @@ class MLP(Module):
             setattr(self, f"dense{i + 1}", Dense(sizes[i], sizes[i + 1], seed=rng, dtype=dtype))
 
     def forward(self, x: Any) -> Any:
-        for i in range(1, self.depth + 1):
-            x = getattr(self, f"dense{i}")(x)
-            if i < self.depth:
-                x = self.activation(x)
+        depth = self.depth
+        # NOTE: a plain Dense followed by ReLU runs as one fused node (affine_relu) unless a drawing records
+        # module scopes or the graph's gates; a subclass of either keeps its own forward
+        fuse = type(self.activation) is ReLU and not SCOPES.active and STATE.extras is None
+        for i in range(1, depth + 1):
+            layer = getattr(self, f"dense{i}")
+            if i == depth:
+                x = layer(x)
+            elif fuse and type(layer) is Dense:
+                x = layer._forward(x, True)
+            else:
+                x = self.activation(layer(x))
         return x
 
     def extra_repr(self) -> str:

@@ -1,17 +1,21 @@
-"""Fused primitives: common patterns given one node and one rule each, for speed (used by nn.Dense, cross_entropy).
+"""Fused primitives: common patterns given one node and one rule each, for speed (used by nn.Dense, nn.MLP,
+cross_entropy).
 
 =================================  ==========================================================================
 op                                 gradients (g is dL/d(result))
 =================================  ==========================================================================
 affine(x, w, b) = x @ w + b        dx = g @ w^T,  dw = x^T @ g (batch axes flattened),  db = g summed over
                                    every axis but the last
+affine_relu(x, w, b)               affine's rules with g replaced by d = g * (ans > 0)  (ans > 0 exactly where
+  = max(x @ w + b, 0)              x @ w + b > 0, as relu's rule: 0 at the kink); d is made once for all three
 softmax_cross_entropy(z, labels)   dz = g * (softmax(z) - onehot(labels))  (/ n for reduction="mean");
                                    an all -inf row gets gradient 0, as in the composed log_softmax
 =================================  ==========================================================================
 
-Each is exactly the composition it replaces (``matmul`` then ``add``; ``log_softmax``, pick the label, mean),
-but records one node instead of two to six, skips the un-broadcast of the bias gradient, and never builds
-the one-hot or log-softmax arrays as separate graph values. On plain arrays (the usual backward pass) the
+Each is exactly the composition it replaces (``matmul`` then ``add``; that then ``relu``; ``log_softmax``, pick
+the label, mean), but records one node instead of two to six, skips the un-broadcast of the bias gradient,
+adds the bias and takes the ReLU in place on the fresh product, and never builds the one-hot or log-softmax
+arrays as separate graph values. On plain arrays (the usual backward pass) the
 rules run straight NumPy; under ``create_graph`` they receive tensors and use chainrule's operations, so
 the backward pass stays differentiable.
 """
@@ -36,8 +40,10 @@ ndarray = np.ndarray
 # -- affine: x @ w + b ------------------------------------------------------------------------------------
 def _affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = np.matmul(x, w)
-    if out.dtype == np.result_type(out, b):
-        out += b  # NOTE: the product is a fresh array: add the bias into it instead of allocating another
+    # NOTE: the product is a fresh array: add the bias into it instead of allocating another (where the sum
+    # keeps the product's dtype; the identity test spares the result_type call in the usual case)
+    if (type(b) is ndarray and b.dtype is out.dtype) or out.dtype == np.result_type(out, b):
+        out += b
         return out
     return out + b
 
@@ -78,6 +84,63 @@ affine = defprim(
     ),
 )
 affine.doc = "x @ w + b in one node: w of shape (in, out), b of shape (out,), x of shape (..., in)."
+
+
+# -- affine_relu: max(x @ w + b, 0), a dense layer and its ReLU -------------------------------------------
+def _affine_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = _affine_forward(x, w, b)  # a fresh array: the ReLU runs in place on it
+    return np.maximum(out, 0, out=out)
+
+
+# NOTE: all three rules need d = g * (ans > 0). The engine calls a node's rules one after another in input
+# order, so the first rule of a visit makes d and keeps it here with the g and ans it came from and its own
+# input number; a later rule reuses it only when handed those very objects (held here, so no other array can
+# share their identity) and when its input number is higher, i.e. within the same visit. A new visit of the
+# same node (retain_graph, perhaps with the same seed array changed in place since) starts again at an input
+# number no higher than where the last one ended, so it always computes d afresh. The bias rule, the last
+# of a visit where it is called, drops the entry.
+_MASKED: tuple[Any, Any, Any, int] | None = None
+
+
+def _masked(g: Any, ans: Any, i: int) -> Any:
+    global _MASKED
+    if type(g) is ndarray and type(ans) is ndarray:
+        last = _MASKED
+        if last is not None and last[0] is g and last[1] is ans and last[3] < i:
+            d = last[2]
+        else:
+            d = g * (ans > 0)
+        _MASKED = (g, ans, d, i)
+        return d
+    return multiply(g, ans > 0)  # under create_graph: recorded (the comparison is a constant mask)
+
+
+def _affine_relu_dx(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
+    return _affine_dx(_masked(g, ans, 0), ans, x, w, b)
+
+
+def _affine_relu_dw(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
+    return _affine_dw(_masked(g, ans, 1), ans, x, w, b)
+
+
+def _affine_relu_db(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
+    global _MASKED
+    d = _masked(g, ans, 2)
+    _MASKED = None  # the last rule of the visit: d is ours alone from here (1-D, it is the gradient itself)
+    return _affine_db(d, ans, x, w, b)
+
+
+def _affine_relu_jvp(inner: Any) -> Any:
+    return lambda t, ans, x, w, b: multiply(inner(t, ans, x, w, b), ans > 0)
+
+
+affine_relu = defprim(
+    "affine_relu",
+    _affine_relu_forward,
+    vjp=(_affine_relu_dx, _affine_relu_dw, _affine_relu_db),
+    jvp=tuple(_affine_relu_jvp(rule) for rule in affine.jvps),
+)
+affine_relu.doc = "max(x @ w + b, 0) in one node (a Dense layer and its ReLU): shapes as for affine."
 
 
 def linear(x: Any, w: Any, b: Any = None) -> Any:
@@ -204,4 +267,4 @@ softmax_cross_entropy.doc = (
     "Cross-entropy of softmax(z) over the last axis against integer labels (params: labels, reduction)."
 )
 
-__all__ = ["affine", "linear", "softmax_cross_entropy"]
+__all__ = ["affine", "affine_relu", "linear", "softmax_cross_entropy"]

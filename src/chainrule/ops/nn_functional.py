@@ -22,6 +22,7 @@ import numpy as np
 
 from ..engine import STATE
 from ..errors import AxisError, DtypeError, InvalidArgumentError, ShapeError
+from ..tensor import Tensor
 from ._base import data_of, defprim, shape_of
 from .elementwise import exp, softplus, where
 from .reduce import mean, sum
@@ -104,30 +105,31 @@ def cross_entropy(
     >>> round(loss.item(), 4)
     0.2413
     """
-    t = np.asarray(data_of(target))
-    shape = shape_of(logits)
-    if not -len(shape) <= axis < len(shape):
+    t = target if type(target) is np.ndarray else np.asarray(data_of(target))
+    shape = logits._data.shape if isinstance(logits, Tensor) else shape_of(logits)
+    ndim = len(shape)
+    if not -ndim <= axis < ndim:
         log_softmax(logits, axis=axis)  # raises its error for an axis out of range
     nclass = shape[axis]
-    if t.dtype.kind in "iu":
-        if t.shape != shape[: axis % len(shape)] + shape[axis % len(shape) + 1 :]:
+    kind = t.dtype.kind
+    if kind in "iu":
+        ax = axis % ndim
+        if t.shape != shape[:ax] + shape[ax + 1 :]:
             raise ShapeError(
                 f"cross_entropy: labels of shape {t.shape} do not match logits of shape {shape} (expected the logits' shape without the class axis)"
             )
-        if t.size and (t.min() < 0 or t.max() >= nclass):
+        if t.size and _labels_out_of_range(t, nclass):
             raise InvalidArgumentError(
                 f"cross_entropy: labels must lie in [0, {nclass}) for logits with {nclass} classes along axis "
                 f"{axis}, got values from {t.min()} to {t.max()}"
             )
         if (
             not label_smoothing
-            and axis % len(shape) == len(shape) - 1
+            and ax == ndim - 1
             and reduction in ("mean", "sum", "none")
             and STATE.extras is None  # a drawing or anomaly check records the composed gates instead
         ):
-            from .fused import softmax_cross_entropy  # one fused node and rule (fused.py builds on this module)
-
-            return softmax_cross_entropy(logits, t, reduction=reduction)
+            return _fused_sce()(logits, t, reduction=reduction)
         lsm = log_softmax(logits, axis=axis)
         picked = squeeze(take_along_axis(lsm, np.expand_dims(t, axis), axis=axis), axis)
         losses = -picked
@@ -152,6 +154,30 @@ def cross_entropy(
     else:
         raise DtypeError(f"cross_entropy: targets must be integer labels or float probabilities, got dtype {t.dtype}")
     return _reduce(losses, reduction, "cross_entropy")
+
+
+#: each native integer dtype and the unsigned one of its size, as which a negative label is a huge number
+_UNSIGNED = {np.dtype(c): np.dtype(c.upper()) for c in "bhilq"} | {np.dtype(c): np.dtype(c) for c in "BHILQ"}
+
+
+def _labels_out_of_range(t: np.ndarray, nclass: int) -> bool:
+    unsigned = _UNSIGNED.get(t.dtype)
+    if unsigned is not None:  # one pass: seen as unsigned, a negative label exceeds any class count
+        return bool(t.view(unsigned).max() >= nclass)
+    return bool(t.min() < 0 or t.max() >= nclass)
+
+
+def _fused_sce() -> Any:
+    """The fused softmax_cross_entropy primitive (fused.py builds on this module, so it is looked up late)."""
+    global _SCE
+    if _SCE is None:
+        from .fused import softmax_cross_entropy
+
+        _SCE = softmax_cross_entropy
+    return _SCE
+
+
+_SCE: Any = None
 
 
 def nll(log_probs: Any, labels: Any, reduction: str = "mean", axis: int = -1) -> Any:

@@ -44,16 +44,35 @@ def _kept_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+_ARRAYS = (np.ndarray, np.generic)
+
+
+def _spread_array(g: Any, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
+    """:func:`_spread` on a plain array (the usual backward pass): the same read-only broadcast view, made
+    without recording anything; a single value (a full reduction) is viewed with zero strides directly."""
+    if g.shape == shape:
+        return g
+    if g.size == 1:
+        g = np.asarray(g)
+        out = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
+        out.flags.writeable = False
+        return out
+    return np.broadcast_to(g if keepdims else g.reshape(_kept_shape(shape, axis)), shape)
+
+
 def _sum_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
+    if type(x) is np.ndarray:
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)  # what np.sum calls, without its dispatch
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
-_sum = defprim(
-    "sum",
-    _sum_forward,
-    vjp=lambda g, ans, x, axis=None, keepdims=False: _spread(g, x, axis, keepdims),
-    jvp="linear",
-)
+def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    if type(x) is np.ndarray and isinstance(g, _ARRAYS):
+        return _spread_array(g, x.shape, axis, keepdims)
+    return _spread(g, x, axis, keepdims)
+
+
+_sum = defprim("sum", _sum_forward, vjp=_sum_vjp, jvp="linear")
 
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001 - NumPy's name
@@ -69,15 +88,28 @@ def _count(shape: tuple[int, ...], axis: Any) -> int:
 
 
 def _mean_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
+    # a full mean of float32/64 values: np.mean's own steps (sum, then divide by the count), without its dispatch
+    if (
+        axis is None
+        and not keepdims
+        and type(x) is np.ndarray
+        and x.dtype.kind == "f"
+        and x.dtype.itemsize >= 4
+        and x.size
+    ):
+        total = np.add.reduce(x, axis=None)
+        return total.dtype.type(total / np.intp(x.size))
     return np.mean(x, axis=axis, keepdims=keepdims)
 
 
-_mean = defprim(
-    "mean",
-    _mean_forward,
-    vjp=lambda g, ans, x, axis=None, keepdims=False: _spread(g, x, axis, keepdims) / _count(shape_of(x), axis),
-    jvp="linear",
-)
+def _mean_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    if type(x) is np.ndarray and isinstance(g, _ARRAYS):
+        # divided before it is spread: the same quotient in every element, computed once
+        return _spread_array(g / _count(x.shape, axis), x.shape, axis, keepdims)
+    return _spread(g, x, axis, keepdims) / _count(shape_of(x), axis)
+
+
+_mean = defprim("mean", _mean_forward, vjp=_mean_vjp, jvp="linear")
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:

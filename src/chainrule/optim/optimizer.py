@@ -155,6 +155,7 @@ class SGD(Optimizer):
         # same in-place bookkeeping as p.sub_() under no_grad
         self.step_count += 1
         lr = self.lr
+        dtype = scale = None
         for p in self.params:
             g = p.grad
             if g is None:
@@ -163,7 +164,13 @@ class SGD(Optimizer):
                 g = g._data
             p._own_data()
             data = p._data
-            np.subtract(data, lr * g, out=data, casting="same_kind")
+            if type(g) is np.ndarray:
+                if g.dtype is not dtype:  # lr in the gradient's dtype, as `lr * g` casts it (made once per dtype)
+                    dtype = g.dtype
+                    scale = np.asarray(lr, dtype=dtype)
+                data -= g * scale  # in place with same_kind casting: np.subtract(data, lr * g, out=data, ...)
+            else:
+                np.subtract(data, lr * g, out=data, casting="same_kind")
             p._bump()
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, np.ndarray]) -> None:

@@ -46,6 +46,11 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
         "affine (x @ W + b in one gate): matmul's rules for x and W, and b gets the upstream summed over the batch",
         ("{g} @ W^T", "x^T @ {g}", "sum of {g} over the batch"),
     ),
+    "affine_relu": (
+        "affine_relu (x @ W + b, then ReLU, in one gate): the upstream is blocked where the output is 0, then "
+        "affine's rules",
+        ("({g} * [{z} > 0]) @ W^T", "x^T @ ({g} * [{z} > 0])", "sum of {g} * [{z} > 0] over the batch"),
+    ),
     "softmax_cross_entropy": (
         "softmax cross-entropy (one gate): the gradient is (softmax(z) - one_hot(labels)) / batch size",
         ("(softmax({x}) - one_hot(labels)) / n",),
