@@ -27,6 +27,8 @@ import numpy as np
 from ._shapes import sum_to
 from .errors import GradientShapeError, GraphFreedError, InplaceError
 
+ndarray = np.ndarray
+
 # ---------------------------------------------------------------------------------------------------
 # Grad mode (thread-local, like PyTorch) and global recording switches
 
@@ -212,6 +214,10 @@ def note_change(array: np.ndarray) -> int:
     stamp = STATE.last_change = next_stamp()
     owner = _owner(array)
     key = id(owner)
+    entry = _CHANGED.get(key)
+    if entry is not None and entry[0]() is owner:  # changed before (a parameter at every step): restamp it
+        _CHANGED[key] = (entry[0], stamp)
+        return stamp
     try:
         ref = _weakref(owner, lambda r, key=key: _forget(key, r))  # the entry goes when the array does
     except TypeError:  # memory owned by an object without weak references: nothing can track it
@@ -378,12 +384,19 @@ def backprop(
             if id(leaf) in want:
                 found[id(leaf)] = g
         return found
-    assigned: set[int] = set()
+    assigned: set[int] = set()  # ids of the arrays handed out as .grad in this pass
     for leaf, g in grads.items():
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g)
         if not create_graph:
-            g = _owned_array(g, leaf._data.dtype, assigned)
+            # NOTE: .grad gets an array of its own: writeable, the leaf's dtype, shared with no other leaf (add's
+            # rule hands the same array to both inputs) and no view of a cached value (inline: once per leaf)
+            dtype = leaf._data.dtype
+            if type(g) is not ndarray or (g.dtype is not dtype and g.dtype != dtype):
+                g = np.asarray(g, dtype=dtype)
+            if g.base is not None or id(g) in assigned or not g.flags.writeable:
+                g = g.copy()
+            assigned.add(id(g))
         if leaf.grad is None:
             leaf.grad = g
         else:
@@ -391,16 +404,6 @@ def backprop(
             # 0-d arrays add up to a NumPy scalar: keep .grad an array, like the tensor it belongs to
             leaf.grad = total if create_graph or type(total) is np.ndarray else np.asarray(total)
     return None
-
-
-def _owned_array(g: Any, dtype: Any, assigned: set[int]) -> np.ndarray:
-    """A gradient array safe to hand out as ``.grad``: its own memory, writeable, not shared with another leaf."""
-    if type(g) is not np.ndarray or g.dtype != dtype:
-        g = np.asarray(g, dtype=dtype)
-    if g.base is not None or not g.flags.writeable or id(g) in assigned:
-        g = g.copy()
-    assigned.add(id(g))
-    return g
 
 
 def _run_hooks(hooks: list | None, g: Any) -> Any:

@@ -591,6 +591,27 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
         if STATE.extras is not None:
             STATE.extras.on_value(prim, [xd], out)
         return _wrap(out, None, False)
+    if nargs == 3:
+        x, y, z = args
+        if type(x) is Tensor and type(y) is Tensor and type(z) is Tensor:  # a layer's x @ W + b: no loop, no lists
+            raw = (x._data, y._data, z._data)
+            try:
+                out = prim.forward(*raw, **params) if params else prim.forward(*raw)
+            except ValueError as e:
+                raise _shape_error(prim, list(raw), e) from None
+            if type(out) is not ndarray:
+                out = _asarray(out)
+            px = (x._node or x) if x.requires_grad else None
+            py = (y._node or y) if y.requires_grad else None
+            pz = (z._node or z) if z.requires_grad else None
+            if (px is not None or py is not None or pz is not None) and (STATE.grad_off == 0 or GRAD_MODE.enabled):
+                if not prim.differentiable:
+                    return _wrap(out, None, False)
+                keep = px is None or py is None or pz is None  # a constant tensor input: kept, as in bind2
+                return _record(prim, args if keep else (), raw, params or _NO_PARAMS, out, (px, py, pz))
+            if STATE.extras is not None:
+                STATE.extras.on_value(prim, list(raw), out)
+            return _wrap(out, None, False)
     raw = []
     parents = []
     has_tensor = False
@@ -689,7 +710,15 @@ def bind2(prim: Primitive, x: Any, y: Any, params: dict) -> Any:
 
 def _record(prim: Primitive, args: tuple, raw: tuple, params: dict, out: ndarray, parents: tuple) -> Tensor:
     """The recording half of :func:`bind`: a node for the backward pass and the tensor that points to it."""
-    node = Node(prim, args, raw, params, out, parents)
+    node = _new(Node)  # (Node's slots filled here, without the call of its __init__)
+    node.prim = prim
+    node.args = args
+    node.raw = raw
+    node.params = params
+    node.ans = out
+    node.parents = parents
+    node.stamp = next_stamp()
+    node.meta = None
     extras = STATE.extras
     if extras is not None:
         extras.on_node(node, out)

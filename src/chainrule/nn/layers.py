@@ -220,16 +220,17 @@ class MLP(Module):
         self.sizes = [int(s) for s in sizes]
         self.activation = ACTIVATIONS[activation]()
         self.depth = len(sizes) - 1
-        for i in range(self.depth):
-            setattr(self, f"dense{i + 1}", Dense(sizes[i], sizes[i + 1], seed=rng, dtype=dtype))
+        self._layer_names = tuple(f"dense{i + 1}" for i in range(self.depth))
+        for i, name in enumerate(self._layer_names):
+            setattr(self, name, Dense(sizes[i], sizes[i + 1], seed=rng, dtype=dtype))
 
     def forward(self, x: Any) -> Any:
         depth = self.depth
         # NOTE: a plain Dense followed by ReLU runs as one fused node (affine_relu) unless a drawing records
         # module scopes or the graph's gates; a subclass of either keeps its own forward
         fuse = type(self.activation) is ReLU and not SCOPES.active and STATE.extras is None
-        for i in range(1, depth + 1):
-            layer = getattr(self, f"dense{i}")
+        for i, name in enumerate(self._layer_names, 1):
+            layer = getattr(self, name)
             if i == depth:
                 x = layer(x)
             elif fuse and type(layer) is Dense:

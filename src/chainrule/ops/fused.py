@@ -35,6 +35,9 @@ from .reduce import sum
 from .shape import expand_dims, reshape, swapaxes
 
 ndarray = np.ndarray
+_add_reduce = np.add.reduce
+_max_reduce = np.maximum.reduce
+_and_reduce = np.logical_and.reduce
 
 
 # -- affine: x @ w + b ------------------------------------------------------------------------------------
@@ -69,7 +72,7 @@ def _affine_db(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
         return g
     axes = tuple(range(nd - 1))
     if type(g) is ndarray:
-        return g.sum(axis=axes)
+        return _add_reduce(g, axis=axes)  # (g.sum without the Python wrapper it goes through)
     return sum(g, axis=axes)
 
 
@@ -176,19 +179,20 @@ def _sce_forward(z: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> 
     global _LAST
     if z.ndim == 2 and labels.ndim == 1 and z.shape[0]:
         # the common case, lean: one pass each of max, exp, sum, log; softmax kept for the backward
-        m = z.max(axis=1, keepdims=True)
-        if np.isfinite(m).all():  # (a row of -inf or any inf/NaN: the careful path below decides)
+        # (NumPy's ufunc reductions called directly: z.max, e.sum and .all go through Python wrappers)
+        m = _max_reduce(z, axis=1, keepdims=True)
+        if _and_reduce(np.isfinite(m), axis=None):  # (a row of -inf or any inf/NaN: the careful path decides)
             e = z - m
             np.exp(e, out=e)
-            s = e.sum(axis=1, keepdims=True)
+            s = _add_reduce(e, axis=1, keepdims=True)
             picked = z[np.arange(z.shape[0]), labels]
             picked -= m[:, 0]  # shifted first, as log_softmax does: exact for huge logits in float32
             losses = np.log(s[:, 0])
             losses -= picked
             if reduction == "mean":
-                out = np.asarray(np.add.reduce(losses) / losses.shape[0], dtype=losses.dtype)
+                out = np.asarray(_add_reduce(losses) / losses.shape[0], dtype=losses.dtype)
             elif reduction == "sum":
-                out = np.asarray(np.add.reduce(losses), dtype=losses.dtype)
+                out = np.asarray(_add_reduce(losses), dtype=losses.dtype)
             else:
                 out = losses
             e /= s

@@ -163,7 +163,7 @@ _UNSIGNED = {np.dtype(c): np.dtype(c.upper()) for c in "bhilq"} | {np.dtype(c): 
 def _labels_out_of_range(t: np.ndarray, nclass: int) -> bool:
     unsigned = _UNSIGNED.get(t.dtype)
     if unsigned is not None:  # one pass: seen as unsigned, a negative label exceeds any class count
-        return bool(t.view(unsigned).max() >= nclass)
+        return bool(np.maximum.reduce(t.view(unsigned), axis=None) >= nclass)  # (t.max() without its wrapper)
     return bool(t.min() < 0 or t.max() >= nclass)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import no_grad
+from ..engine import no_grad, note_change
 from ..tensor import Tensor
 
 
@@ -162,8 +162,10 @@ class SGD(Optimizer):
                 continue
             if isinstance(g, Tensor):
                 g = g._data
-            p._own_data()
             data = p._data
+            if data.base is not None or not data.flags.writeable:  # (what p._own_data() checks, inline)
+                p._own_data()
+                data = p._data
             if type(g) is np.ndarray:
                 if g.dtype is not dtype:  # lr in the gradient's dtype, as `lr * g` casts it (made once per dtype)
                     dtype = g.dtype
@@ -171,7 +173,7 @@ class SGD(Optimizer):
                 data -= g * scale  # in place with same_kind casting: np.subtract(data, lr * g, out=data, ...)
             else:
                 np.subtract(data, lr * g, out=data, casting="same_kind")
-            p._bump()
+            note_change(data)  # (p._bump(): graphs that cached the old values refuse to use them)
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         if self.weight_decay:
