@@ -26,6 +26,7 @@ import numpy as np
 
 from ._shapes import sum_to
 from .errors import GradientShapeError, GraphFreedError, InplaceError
+from .primitive import JointRules
 
 ndarray = np.ndarray
 
@@ -330,18 +331,24 @@ def backprop(
             ans = node.ans
             inputs = raw
         vjps = prim.vjps
+        joint = None
+        if type(vjps) is JointRules:  # one call for every input (they share work): needs[i] says who wants one
+            joint = vjps.rule(tuple([q is not None for q in parents]), g, ans, *inputs, **params)
         i = -1
         for p in parents:
             i += 1
             if p is None:  # NOTE: no gradient wanted for this input: its rule is never called
                 continue
-            try:
-                rule = vjps[i]
-            except IndexError:
-                rule = None
-            if rule is None:  # an input that needs a gradient but has no rule: say which, never a bare TypeError
-                rule = prim.vjp_rule(i)
-            gi = rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs)
+            if joint is None:
+                try:
+                    rule = vjps[i]
+                except IndexError:
+                    rule = None
+                if rule is None:  # an input that needs a gradient but has no rule: say which, never a bare TypeError
+                    rule = prim.vjp_rule(i)
+                gi = rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs)
+            else:
+                gi = joint[i]
             if gi is None:
                 continue
             r = raw[i]

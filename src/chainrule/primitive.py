@@ -110,11 +110,44 @@ class Primitive:
 def _as_rules(rules: Any) -> Any:
     if rules is None:
         return ()
-    if isinstance(rules, VariadicRules):
+    if isinstance(rules, (VariadicRules, JointRules)):
         return rules
     if callable(rules) or isinstance(rules, str):
         return (rules,)
     return tuple(rules)
+
+
+class JointRules:
+    """One backward rule for all of a primitive's inputs at once, where their gradients share work.
+
+    ``rule(needs, g, ans, *inputs, **params)`` returns one gradient per input, computing only those with
+    ``needs[i]`` true (``None`` elsewhere). A fused layer uses it to make its masked upstream gradient once
+    for the gradients of x, W and b (PyTorch's derivatives table does the same with its ``grad_input_mask``).
+    The engine calls the rule once per visit; indexing gives one input's rule, for what asks for rules one
+    at a time (``gradcheck_graph``, the step-by-step trace).
+    """
+
+    __slots__ = ("rule", "n")
+
+    def __init__(self, rule: Callable[..., Any], n: int) -> None:
+        if not callable(rule):
+            raise TypeError(f"JointRules: the rule must be callable, got {rule!r}")
+        self.rule = rule
+        self.n = int(n)
+
+    def __getitem__(self, argnum: int) -> Callable[..., Any]:
+        if not 0 <= argnum < self.n:
+            raise IndexError(argnum)
+        rule = self.rule
+        needs = tuple(j == argnum for j in range(self.n))
+        return lambda *a, **k: rule(needs, *a, **k)[argnum]
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        for i in range(self.n):
+            yield self[i]
 
 
 class VariadicRules:

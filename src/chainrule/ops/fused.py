@@ -8,6 +8,7 @@ affine(x, w, b) = x @ w + b        dx = g @ w^T,  dw = x^T @ g (batch axes flatt
                                    every axis but the last
 affine_relu(x, w, b)               affine's rules with g replaced by d = g * (ans > 0)  (ans > 0 exactly where
   = max(x @ w + b, 0)              x @ w + b > 0, as relu's rule: 0 at the kink); d is made once for all three
+                                   (both have one joint rule for their three inputs)
 softmax_cross_entropy(z, labels)   dz = g * (softmax(z) - onehot(labels))  (/ n for reduction="mean");
                                    an all -inf row gets gradient 0, as in the composed log_softmax
 =================================  ==========================================================================
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ..primitive import JointRules
 from ..tensor import Tensor
 from ._base import defprim
 from .elementwise import multiply, subtract, where
@@ -51,35 +53,34 @@ def _affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out + b
 
 
-def _affine_dx(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
-    if type(g) is ndarray and type(w) is ndarray:
-        return g @ w.T
-    return matmul(g, swapaxes(w, -1, -2))
-
-
-def _affine_dw(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
+def _affine_vjp(needs: tuple, g: Any, ans: Any, x: Any, w: Any, b: Any) -> tuple:
+    """dx = g @ w^T, dw = x^T @ g (batch axes flattened), db = g summed over all axes but the last."""
     n_in, n_out = w.shape
-    if type(g) is ndarray and type(x) is ndarray:
-        if x.ndim == 2:
-            return x.T @ g
-        return x.reshape(-1, n_in).T @ g.reshape(-1, n_out)  # 1-D x gives the outer product
-    return matmul(swapaxes(reshape(x, (-1, n_in)), -1, -2), reshape(g, (-1, n_out)))
-
-
-def _affine_db(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
     nd = len(g.shape)
-    if nd == 1:
-        return g
-    axes = tuple(range(nd - 1))
-    if type(g) is ndarray:
-        return _add_reduce(g, axis=axes)  # (g.sum without the Python wrapper it goes through)
-    return sum(g, axis=axes)
+    if type(g) is ndarray and type(w) is ndarray and type(x) is ndarray:
+        dx = g @ w.T if needs[0] else None
+        if not needs[1]:
+            dw = None
+        elif x.ndim == 2:
+            dw = x.T @ g
+        else:
+            dw = x.reshape(-1, n_in).T @ g.reshape(-1, n_out)  # 1-D x gives the outer product
+        if not needs[2]:
+            db = None
+        else:
+            db = g if nd == 1 else _add_reduce(g, axis=tuple(range(nd - 1)))  # (g.sum without its wrapper)
+        return dx, dw, db
+    # under create_graph: the same formulas, recorded
+    dx = matmul(g, swapaxes(w, -1, -2)) if needs[0] else None
+    dw = matmul(swapaxes(reshape(x, (-1, n_in)), -1, -2), reshape(g, (-1, n_out))) if needs[1] else None
+    db = (g if nd == 1 else sum(g, axis=tuple(range(nd - 1)))) if needs[2] else None
+    return dx, dw, db
 
 
 affine = defprim(
     "affine",
     _affine_forward,
-    vjp=(_affine_dx, _affine_dw, _affine_db),
+    vjp=JointRules(_affine_vjp, 3),
     jvp=(
         lambda t, ans, x, w, b: matmul(t, w),
         lambda t, ans, x, w, b: matmul(x, t),
@@ -95,42 +96,13 @@ def _affine_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndar
     return np.maximum(out, 0, out=out)
 
 
-# NOTE: all three rules need d = g * (ans > 0). The engine calls a node's rules one after another in input
-# order, so the first rule of a visit makes d and keeps it here with the g and ans it came from and its own
-# input number; a later rule reuses it only when handed those very objects (held here, so no other array can
-# share their identity) and when its input number is higher, i.e. within the same visit. A new visit of the
-# same node (retain_graph, perhaps with the same seed array changed in place since) starts again at an input
-# number no higher than where the last one ended, so it always computes d afresh. The bias rule, the last
-# of a visit where it is called, drops the entry.
-_MASKED: tuple[Any, Any, Any, int] | None = None
-
-
-def _masked(g: Any, ans: Any, i: int) -> Any:
-    global _MASKED
+def _affine_relu_vjp(needs: tuple, g: Any, ans: Any, x: Any, w: Any, b: Any) -> tuple:
+    # affine's rules with g replaced by d = g * (ans > 0), made once for all three (a joint rule for that)
     if type(g) is ndarray and type(ans) is ndarray:
-        last = _MASKED
-        if last is not None and last[0] is g and last[1] is ans and last[3] < i:
-            d = last[2]
-        else:
-            d = g * (ans > 0)
-        _MASKED = (g, ans, d, i)
-        return d
-    return multiply(g, ans > 0)  # under create_graph: recorded (the comparison is a constant mask)
-
-
-def _affine_relu_dx(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
-    return _affine_dx(_masked(g, ans, 0), ans, x, w, b)
-
-
-def _affine_relu_dw(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
-    return _affine_dw(_masked(g, ans, 1), ans, x, w, b)
-
-
-def _affine_relu_db(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
-    global _MASKED
-    d = _masked(g, ans, 2)
-    _MASKED = None  # the last rule of the visit: d is ours alone from here (1-D, it is the gradient itself)
-    return _affine_db(d, ans, x, w, b)
+        d = g * (ans > 0)
+    else:
+        d = multiply(g, ans > 0)  # under create_graph: recorded (the comparison is a constant mask)
+    return _affine_vjp(needs, d, ans, x, w, b)
 
 
 def _affine_relu_jvp(inner: Any) -> Any:
@@ -140,7 +112,7 @@ def _affine_relu_jvp(inner: Any) -> Any:
 affine_relu = defprim(
     "affine_relu",
     _affine_relu_forward,
-    vjp=(_affine_relu_dx, _affine_relu_dw, _affine_relu_db),
+    vjp=JointRules(_affine_relu_vjp, 3),
     jvp=tuple(_affine_relu_jvp(rule) for rule in affine.jvps),
 )
 affine_relu.doc = "max(x @ w + b, 0) in one node (a Dense layer and its ReLU): shapes as for affine."
