@@ -532,3 +532,43 @@ def test_lists_of_tensors_keep_their_gradients() -> None:
     m.sum().backward()
     assert a.grad == 2.0 and b.grad == 4.0  # b (2) loses to 5 -> no gradient added
     assert float(cr.mean([[1.0, 2.0]])) == 1.5  # plain lists stay plain NumPy
+
+
+# ---------------------------------------------------------------------------------------------------
+# how a node keeps its parents (a tuple, or the one parent of input 0 alone)
+
+
+def test_parents_has_one_entry_per_input_whatever_the_node_keeps() -> None:
+    x = cr.tensor([1.0, -2.0], requires_grad=True)
+    c = cr.tensor([3.0, 4.0])
+    one_input = cr.tanh(x)
+    scaled = one_input * 2.0  # input 1 is a number: only input 0 carries a gradient
+    by_const = c * scaled  # input 0 is a constant tensor: the tuple form
+    both = scaled + one_input
+    assert one_input.node.parents == (x,)
+    assert scaled.node.parents[0] is one_input.node and scaled.node.parents[1] is None
+    assert len(scaled.node.parents) == 2
+    assert by_const.node.parents[0] is None and by_const.node.parents[1] is scaled.node
+    assert both.node.parents[0] is scaled.node and both.node.parents[1] is one_input.node
+    order = [n.prim.name for n in cr.engine.toposort(both.node)]
+    assert order == ["tanh", "multiply", "add"]
+
+
+def test_a_freed_node_still_names_its_parent_and_recordings_keep_every_input() -> None:
+    x = cr.tensor([1.0, -2.0], requires_grad=True)
+    y = x * 3.0
+    y.sum().backward()
+    assert y.node.freed and y.node.parents[0] is x
+    with cr.viz.recording():
+        x2 = cr.tensor([1.0, -2.0], requires_grad=True)
+        y2 = x2 * 3.0
+        y2.sum().backward()
+    assert y2.node.parents == (x2, None)
+
+
+def test_cutting_parents_by_assignment_keeps_the_tuple_form() -> None:
+    x = cr.tensor(2.0, requires_grad=True)
+    y = cr.sin(x)
+    y.node.parents = [None]
+    assert y.node.parents == (None,)
+    assert not cr.engine.toposort(y.node)[:-1]

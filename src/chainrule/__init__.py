@@ -31,7 +31,7 @@ from .errors import (
 from .ops import *
 from .ops import __all__ as _ops_all
 from . import checkpoint, data, nn, optim, viz
-from .primitive import REGISTRY, Primitive, VariadicRules
+from .primitive import REGISTRY, JointRules, Primitive, VariadicRules
 from .functional import (
     IndependentOutputWarning,
     elementwise_grad,
@@ -62,6 +62,7 @@ __all__ = [
     "Primitive",
     "primitive",
     "VariadicRules",
+    "JointRules",
     "REGISTRY",
     "errors",
     "ChainruleError",

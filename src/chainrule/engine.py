@@ -133,7 +133,11 @@ class Node:
     ``stamp`` orders nodes: every node is stamped after the nodes it was computed from.
     """
 
-    __slots__ = ("prim", "args", "raw", "params", "ans", "parents", "stamp", "meta", "__weakref__")
+    # NOTE: ``links`` holds the parents as the engine keeps them: a tuple, or, where only input 0 carries a
+    # gradient (``tanh(y)``, ``y * 2.0``: most nodes of a long chain), that one parent without a tuple around
+    # it. Each tuple holding a node is one more object for Python's cyclic garbage collector to track and
+    # traverse again and again while a long graph grows; ``parents`` gives the tuple form either way.
+    __slots__ = ("prim", "args", "raw", "params", "ans", "links", "stamp", "meta", "__weakref__")
 
     def __init__(self, prim: Any, args: tuple, raw: Any, params: dict, ans: Any, parents: tuple) -> None:
         # NOTE: Tensor's bind() fills these same slots inline, without this call, on its hot path
@@ -142,9 +146,24 @@ class Node:
         self.raw = raw  # the inputs' arrays, cached for the backward rules; None once freed
         self.params = params
         self.ans = ans
-        self.parents = parents
+        self.links = parents
         self.stamp = next_stamp()
         self.meta: dict | None = None  # hooks, retained tensors, source lines, module scope
+
+    @property
+    def parents(self) -> tuple:
+        """The parent of each input (None where no gradient flows), one entry per input."""
+        links = self.links
+        if type(links) is tuple:
+            return links
+        raw = self.raw
+        if raw is None and self.meta is not None:  # freed: a recording may have kept the inputs
+            raw = self.meta.get("raw")
+        return (links,) + (None,) * (len(raw) - 1) if raw else (links,)
+
+    @parents.setter
+    def parents(self, value: tuple) -> None:
+        self.links = tuple(value)
 
     @property
     def name(self) -> str:
@@ -178,7 +197,8 @@ def toposort(root: Node) -> list[Node]:
     pop = stack.pop
     add = seen.add
     while stack:
-        for p in pop().parents:
+        links = pop().links
+        for p in links if type(links) is tuple else (links,):
             if type(p) is Node and p not in seen:
                 add(p)
                 push(p)
@@ -320,12 +340,14 @@ def backprop(
             _check_unchanged(node)
         prim = node.prim
         params = node.params
-        parents = node.parents
+        parents = node.links
+        if type(parents) is not tuple:
+            parents = (parents,)  # the parent of input 0, the only input that carries a gradient
         if create_graph:
             ans = wrap(node.ans, node)
             inputs = [
                 wrap(r, p) if type(p) is Node else (p if p is not None else r)
-                for r, p in zip(raw, parents, strict=True)
+                for r, p in zip(raw, node.parents, strict=True)
             ]
         else:
             ans = node.ans
@@ -333,7 +355,7 @@ def backprop(
         vjps = prim.vjps
         joint = None
         if type(vjps) is JointRules:  # one call for every input (they share work): needs[i] says who wants one
-            joint = vjps.rule(tuple([q is not None for q in parents]), g, ans, *inputs, **params)
+            joint = vjps.rule(tuple([q is not None for q in node.parents]), g, ans, *inputs, **params)
         i = -1
         for p in parents:
             i += 1

@@ -575,7 +575,7 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
             node.raw = (xd,)
             node.params = params if params else _NO_PARAMS  # (one shared empty dict: no dict per node)
             node.ans = out
-            node.parents = (x._node or x,)
+            node.links = x._node or x  # (the parent of the only input, without a tuple: see Node)
             node.stamp = next_stamp()
             node.meta = None
             if STATE.extras is not None:
@@ -690,7 +690,7 @@ def bind2(prim: Primitive, x: Any, y: Any, params: dict) -> Any:
         node.raw = (xd, yd)
         node.params = params
         node.ans = out
-        node.parents = (px, py)
+        node.links = (px, py) if py is not None else px  # (input 0's parent alone when it is the only one)
         node.stamp = next_stamp()
         node.meta = None
         if STATE.extras is not None:
@@ -716,7 +716,7 @@ def _record(prim: Primitive, args: tuple, raw: tuple, params: dict, out: ndarray
     node.raw = raw
     node.params = params
     node.ans = out
-    node.parents = parents
+    node.links = parents
     node.stamp = next_stamp()
     node.meta = None
     extras = STATE.extras
