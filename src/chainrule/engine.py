@@ -19,6 +19,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import ContextDecorator
 from heapq import heappop, heappush, heappushpop
+from itertools import repeat
+from operator import is_not
 from typing import Any
 from weakref import ref as _weakref
 
@@ -29,6 +31,7 @@ from .errors import GradientShapeError, GraphFreedError, InplaceError
 from .primitive import JointRules
 
 ndarray = np.ndarray
+_NONES = repeat(None)  # (an endless supply of None, to compare each parent with)
 
 # ---------------------------------------------------------------------------------------------------
 # Grad mode (thread-local, like PyTorch) and global recording switches
@@ -216,7 +219,7 @@ def _stamp_of(node: Node) -> int:
 # In-place changes. NOTE: what matters is memory, not tensor objects: a node caches arrays, and a tensor
 # changed in place may share its memory with them (a view, a slice, a detach(), a condition or index array).
 # So a change is noted against the array that owns the memory, and a node checks the owners of what it cached.
-_CHANGED: dict[int, tuple[Any, int]] = {}  # id(owning array) -> (weak reference to it, stamp of its last change)
+_CHANGED: dict[int, list] = {}  # id(owning array) -> [weak reference to it, stamp of its last change]
 
 
 def _owner(a: np.ndarray) -> Any:
@@ -233,17 +236,19 @@ def _forget(key: int, ref: Any) -> None:
 def note_change(array: np.ndarray) -> int:
     """Note that ``array``'s memory is about to be changed in place; returns the change's stamp."""
     stamp = STATE.last_change = next_stamp()
-    owner = _owner(array)
+    owner = array.base  # (_owner, inline: an optimizer calls this for every parameter at every step)
+    if owner is None:
+        owner = array
     key = id(owner)
     entry = _CHANGED.get(key)
     if entry is not None and entry[0]() is owner:  # changed before (a parameter at every step): restamp it
-        _CHANGED[key] = (entry[0], stamp)
+        entry[1] = stamp
         return stamp
     try:
         ref = _weakref(owner, lambda r, key=key: _forget(key, r))  # the entry goes when the array does
     except TypeError:  # memory owned by an object without weak references: nothing can track it
         return stamp
-    _CHANGED[key] = (ref, stamp)
+    _CHANGED[key] = [ref, stamp]
     return stamp
 
 
@@ -355,7 +360,8 @@ def backprop(
         vjps = prim.vjps
         joint = None
         if type(vjps) is JointRules:  # one call for every input (they share work): needs[i] says who wants one
-            joint = vjps.rule(tuple([q is not None for q in node.parents]), g, ans, *inputs, **params)
+            needs = tuple(map(is_not, node.parents, _NONES))  # (p is not None for each input's parent)
+            joint = vjps.rule(needs, g, ans, *inputs, **params)
         i = -1
         for p in parents:
             i += 1

@@ -144,7 +144,7 @@ def _shape(a: Any) -> tuple[int, ...]:
 # last result beside the loss array it returned, and the rule uses it only when handed that very array
 # (an identity check, so a stale or foreign entry is never used); otherwise it recomputes. Each entry is
 # used once, so a second backward pass (retain_graph) recomputes too.
-_LAST: tuple[Any, Any] | None = None
+_LAST: tuple[Any, Any, Any] | None = None  # (the loss array returned, softmax(z), the row numbers)
 
 
 def _sce_forward(z: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> np.ndarray:
@@ -157,7 +157,8 @@ def _sce_forward(z: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> 
             e = z - m
             np.exp(e, out=e)
             s = _add_reduce(e, axis=1, keepdims=True)
-            picked = z[np.arange(z.shape[0]), labels]
+            rows = np.arange(z.shape[0])
+            picked = z[rows, labels]
             picked -= m[:, 0]  # shifted first, as log_softmax does: exact for huge logits in float32
             losses = np.log(s[:, 0])
             losses -= picked
@@ -168,7 +169,7 @@ def _sce_forward(z: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> 
             else:
                 out = losses
             e /= s
-            _LAST = (out, e)
+            _LAST = (out, e, rows)
             return out
     lsm = _log_softmax_forward(z, -1)
     losses = -np.take_along_axis(lsm, labels[..., None], axis=-1)[..., 0]
@@ -191,10 +192,12 @@ def _sce_vjp(g: Any, ans: Any, z: Any, labels: np.ndarray, reduction: str = "mea
         if cached:
             _LAST = None
             d = last[1]  # softmax(z) from the forward pass, which had finite row maxima (so no dead rows)
+            rows = last[2]
         else:
             d = _softmax_forward(z, -1)
+            rows = np.arange(d.shape[0]) if d.ndim == 2 else None
         if d.ndim == 2 and labels.ndim == 1:
-            d[np.arange(d.shape[0]), labels] -= 1
+            d[rows, labels] -= 1
         else:
             np.put_along_axis(d, labels[..., None], np.take_along_axis(d, labels[..., None], axis=-1) - 1, axis=-1)
         if not cached:
