@@ -452,6 +452,15 @@ def test_an_input_without_a_rule_fails_with_a_clear_error() -> None:
         cr.REGISTRY.pop("test_half_rules")
 
 
+@pytest.mark.parametrize("shape", [(), (3,)])
+def test_input_zero_without_a_rule_fails_with_a_clear_error_also_alone(shape) -> None:
+    # y * 2.0 and f(x) keep their one parent without a tuple; the error is the same
+    half = cr.primitive("test_half_rules0", lambda x, y: x * y, vjp=(None, lambda g, ans, x, y: g * x), register=False)
+    x = cr.tensor(np.full(shape, 2.0), requires_grad=True)
+    with pytest.raises(cr.MissingRuleError, match="test_half_rules0: no gradient rule for input 0"):
+        half(x, 3.0).sum().backward()
+
+
 # ---------------------------------------------------------------------------------------------------
 # In-place writes of tracked values are recorded (as in PyTorch), never silently dropped
 

@@ -345,63 +345,83 @@ def backprop(
             _check_unchanged(node)
         prim = node.prim
         params = node.params
-        parents = node.links
-        if type(parents) is not tuple:
-            parents = (parents,)  # the parent of input 0, the only input that carries a gradient
-        if create_graph:
-            ans = wrap(node.ans, node)
-            inputs = [
-                wrap(r, p) if type(p) is Node else (p if p is not None else r)
-                for r, p in zip(raw, node.parents, strict=True)
-            ]
-        else:
-            ans = node.ans
-            inputs = raw
         vjps = prim.vjps
-        joint = None
-        if type(vjps) is JointRules:  # one call for every input (they share work): needs[i] says who wants one
-            needs = tuple(map(is_not, node.parents, _NONES))  # (p is not None for each input's parent)
-            joint = vjps.rule(needs, g, ans, *inputs, **params)
-        i = -1
-        for p in parents:
-            i += 1
-            if p is None:  # NOTE: no gradient wanted for this input: its rule is never called
-                continue
-            if joint is None:
-                try:
-                    rule = vjps[i]
-                except IndexError:
-                    rule = None
-                if rule is None:  # an input that needs a gradient but has no rule: say which, never a bare TypeError
-                    rule = prim.vjp_rule(i)
-                gi = rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs)
+        links = node.links
+        if type(links) is not tuple and not create_graph and type(vjps) is not JointRules:
+            # NOTE: the one parent of input 0 and plain arrays: most nodes of a chain. The same steps as the
+            # loop below, without its bookkeeping
+            try:
+                rule = vjps[0]
+            except IndexError:
+                rule = None
+            if rule is None:
+                rule = prim.vjp_rule(0)  # raises, naming the op
+            gi = rule(g, node.ans, *raw, **params) if params else rule(g, node.ans, *raw)
+            if gi is not None:
+                r = raw[0]
+                if gi.shape != r.shape:
+                    gi = sum_to(gi, r.shape)
+                dtype = gi.dtype
+                if dtype is not r.dtype and dtype != r.dtype:
+                    gi = gi.astype(r.dtype)
+                if extras is not None:
+                    extras.on_gradient(node, 0, gi)
+                prev = get(links)
+                if prev is None:
+                    grads[links] = gi
+                    if type(links) is Node:
+                        nxt = links
+                else:
+                    _accumulate(grads, owned, links, prev, gi)
+        else:
+            if create_graph:
+                ans = wrap(node.ans, node)
+                inputs = [
+                    wrap(r, p) if type(p) is Node else (p if p is not None else r)
+                    for r, p in zip(raw, node.parents, strict=True)
+                ]
             else:
-                gi = joint[i]
-            if gi is None:
-                continue
-            r = raw[i]
-            if gi.shape != r.shape:  # un-broadcast only where the shapes differ
-                gi = sum_to(gi, r.shape)
-            dtype = gi.dtype
-            if dtype is not r.dtype and dtype != r.dtype:
-                gi = gi.astype(r.dtype)
-            if extras is not None:
-                extras.on_gradient(node, i, gi)
-            prev = get(p)
-            if prev is None:
-                grads[p] = gi
-                if type(p) is Node:
-                    if nxt is None:
-                        nxt = p
-                    else:
-                        heappush(heap, (-p.stamp, id(p), p))
-            elif id(prev) in owned:
-                prev += gi  # a sum the engine made itself: nobody else holds it, so add in place
-            else:
-                prev = prev + gi
-                if type(prev) is np.ndarray:  # (not a Tensor under create_graph, nor a NumPy scalar)
-                    owned.add(id(prev))
-                grads[p] = prev
+                ans = node.ans
+                inputs = raw
+            joint = None
+            if type(vjps) is JointRules:  # one call for every input (they share work): needs[i] says who wants one
+                needs = tuple(map(is_not, node.parents, _NONES))  # (p is not None for each input's parent)
+                joint = vjps.rule(needs, g, ans, *inputs, **params)
+            i = -1
+            for p in links if type(links) is tuple else (links,):
+                i += 1
+                if p is None:  # NOTE: no gradient wanted for this input: its rule is never called
+                    continue
+                if joint is None:
+                    try:
+                        rule = vjps[i]
+                    except IndexError:
+                        rule = None
+                    if rule is None:  # an input that needs a gradient but has no rule: say which, not a TypeError
+                        rule = prim.vjp_rule(i)
+                    gi = rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs)
+                else:
+                    gi = joint[i]
+                if gi is None:
+                    continue
+                r = raw[i]
+                if gi.shape != r.shape:  # un-broadcast only where the shapes differ
+                    gi = sum_to(gi, r.shape)
+                dtype = gi.dtype
+                if dtype is not r.dtype and dtype != r.dtype:
+                    gi = gi.astype(r.dtype)
+                if extras is not None:
+                    extras.on_gradient(node, i, gi)
+                prev = get(p)
+                if prev is None:
+                    grads[p] = gi
+                    if type(p) is Node:
+                        if nxt is None:
+                            nxt = p
+                        else:
+                            heappush(heap, (-p.stamp, id(p), p))
+                else:
+                    _accumulate(grads, owned, p, prev, gi)
         if not retain_graph:  # release the cached arrays as soon as this node is done
             node.raw = None
             node.ans = None
@@ -439,6 +459,17 @@ def backprop(
             # 0-d arrays add up to a NumPy scalar: keep .grad an array, like the tensor it belongs to
             leaf.grad = total if create_graph or type(total) is np.ndarray else np.asarray(total)
     return None
+
+
+def _accumulate(grads: dict, owned: set[int], p: Any, prev: Any, gi: Any) -> None:
+    """Add ``gi`` to the gradient ``p`` has received so far (where a value feeds several gates, they add up)."""
+    if id(prev) in owned:
+        prev += gi  # a sum the engine made itself: nobody else holds it, so add in place
+    else:
+        prev = prev + gi
+        if type(prev) is ndarray:  # (not a Tensor under create_graph, nor a NumPy scalar)
+            owned.add(id(prev))
+        grads[p] = prev
 
 
 def _run_hooks(hooks: list | None, g: Any) -> Any:
