@@ -385,7 +385,8 @@ def backprop(
                 inputs = raw
             joint = None
             if type(vjps) is JointRules:  # one call for every input (they share work): needs[i] says who wants one
-                needs = tuple(map(is_not, node.parents, _NONES))  # (p is not None for each input's parent)
+                full = links if type(links) is tuple else node.parents  # one entry per input
+                needs = tuple(map(is_not, full, _NONES))  # (p is not None for each input's parent)
                 joint = vjps.rule(needs, g, ans, *inputs, **params)
             i = -1
             for p in links if type(links) is tuple else (links,):

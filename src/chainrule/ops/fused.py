@@ -67,8 +67,10 @@ def _affine_vjp(needs: tuple, g: Any, ans: Any, x: Any, w: Any, b: Any) -> tuple
             dw = x.reshape(-1, n_in).T @ g.reshape(-1, n_out)  # 1-D x gives the outer product
         if not needs[2]:
             db = None
+        elif nd == 2:  # a batch of rows, the usual case
+            db = _add_reduce(g, axis=0)  # (g.sum(axis=0) without the Python wrapper it goes through)
         else:
-            db = g if nd == 1 else _add_reduce(g, axis=tuple(range(nd - 1)))  # (g.sum without its wrapper)
+            db = g if nd == 1 else _add_reduce(g, axis=tuple(range(nd - 1)))
         return dx, dw, db
     # under create_graph: the same formulas, recorded
     dx = matmul(g, swapaxes(w, -1, -2)) if needs[0] else None
@@ -92,8 +94,12 @@ affine.doc = "x @ w + b in one node: w of shape (in, out), b of shape (out,), x 
 
 # -- affine_relu: max(x @ w + b, 0), a dense layer and its ReLU -------------------------------------------
 def _affine_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = _affine_forward(x, w, b)  # a fresh array: the ReLU runs in place on it
-    return np.maximum(out, 0, out=out)
+    out = np.matmul(x, w)
+    if (type(b) is ndarray and b.dtype is out.dtype) or out.dtype == np.result_type(out, b):
+        out += b  # (as _affine_forward does, inline: one call fewer per layer)
+    else:
+        out = out + b
+    return np.maximum(out, 0, out=out)  # a fresh array: the ReLU runs in place on it
 
 
 def _affine_relu_vjp(needs: tuple, g: Any, ans: Any, x: Any, w: Any, b: Any) -> tuple:

@@ -160,12 +160,12 @@ class SGD(Optimizer):
             g = p.grad
             if g is None:
                 continue
-            if isinstance(g, Tensor):
-                g = g._data
             data = p._data
             if data.base is not None or not data.flags.writeable:  # (what p._own_data() checks, inline)
                 p._own_data()
                 data = p._data
+            if type(g) is not np.ndarray and isinstance(g, Tensor):
+                g = g._data
             if type(g) is np.ndarray:
                 if g.dtype is not dtype:  # lr in the gradient's dtype, as `lr * g` casts it (made once per dtype)
                     dtype = g.dtype
