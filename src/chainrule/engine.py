@@ -233,9 +233,14 @@ def _forget(key: int, ref: Any) -> None:
         del _CHANGED[key]
 
 
-def note_change(array: np.ndarray) -> int:
-    """Note that ``array``'s memory is about to be changed in place; returns the change's stamp."""
-    stamp = STATE.last_change = next_stamp()
+def note_change(array: np.ndarray, stamp: int | None = None) -> int:
+    """Note that ``array``'s memory is about to be changed in place; returns the change's stamp.
+
+    Changes made together, with no operation recorded in between (an optimizer's step over its parameters),
+    may share one ``stamp``: pass the one the first call returned.
+    """
+    if stamp is None:
+        stamp = STATE.last_change = next_stamp()
     owner = array.base  # (_owner, inline: an optimizer calls this for every parameter at every step)
     if owner is None:
         owner = array

@@ -663,7 +663,7 @@ def bind2(prim: Primitive, x: Any, y: Any, params: dict) -> Any:
     tx = isinstance(x, Tensor)
     ty = isinstance(y, Tensor)
     if not (tx and ty):
-        if type(x) in _SEQUENCES or type(y) in _SEQUENCES:  # a list holding tensors: stacked, graph kept
+        if (not tx and type(x) in _SEQUENCES) or (not ty and type(y) in _SEQUENCES):  # a list of tensors: stacked
             lx, ly = _lift(x), _lift(y)
             if lx is not x or ly is not y:
                 return bind2(prim, lx, ly, params)

@@ -155,7 +155,7 @@ class SGD(Optimizer):
         # same in-place bookkeeping as p.sub_() under no_grad
         self.step_count += 1
         lr = self.lr
-        dtype = scale = None
+        dtype = scale = stamp = None
         for p in self.params:
             g = p.grad
             if g is None:
@@ -173,7 +173,8 @@ class SGD(Optimizer):
                 data -= g * scale  # in place with same_kind casting: np.subtract(data, lr * g, out=data, ...)
             else:
                 np.subtract(data, lr * g, out=data, casting="same_kind")
-            note_change(data)  # (p._bump(): graphs that cached the old values refuse to use them)
+            # (p._bump(): graphs that cached the old values refuse to use them; one stamp for the whole step)
+            stamp = note_change(data, stamp)
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         if self.weight_decay:
