@@ -4,10 +4,10 @@
     python -m benchmarks.run --rounds 1 --quick  # a fast look
     python -m benchmarks.run --workloads w3-small-ops --systems numpy,chainrule,torch
 
-Each round visits every workload and, for each, starts one process per system (in an order that
-rotates from round to round, so slow drifts of a shared machine hit every system alike). The first
-round also checks every system's loss and gradients against the hand-written NumPy floor's; a system
-that disagrees is reported as wrong and not timed. Every figure is given with its ratio to the floor
+Each workload starts one process per system and keeps them all alive; each first checks its loss and
+gradients against the hand-written NumPy floor's (a system that disagrees is reported as wrong and not
+timed). Then, round after round, the systems take turns running short blocks of steps, one process at a
+time, in an order that rotates (so slow spells of a shared machine hit every system alike). Every figure is given with its ratio to the floor
 measured in the same run. Results: benchmarks/results/latest.json and latest.md.
 """
 
@@ -17,10 +17,12 @@ import argparse
 import json
 import os
 import platform
+import queue
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,9 @@ from .workloads import UNITS, WORKLOADS, tolerance
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 
+#: slices of each round: the systems take turns this many times per round (a step of seconds: once)
+SLICES = 10
+
 # systems that would take minutes per step at this length are not run there (the table says so)
 LIMITED = {
     "w5-deep-chain-1e5": {"numpy", "chainrule", "torch", "autograd", "micrograd"},  # JAX eager: ~1 ms per op
@@ -40,22 +45,57 @@ LIMITED = {
 }
 
 
-def _worker(system: str, workload: str, threads: int, check: str | None, timeout: float) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "benchmarks.worker", system, workload, "--threads", str(threads)]
-    if check:
-        cmd += ["--check", check]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        env[var] = str(threads)
-    try:
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"system": system, "workload": workload, "failed": f"timed out after {timeout:.0f} s"}
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        return {"system": system, "workload": workload, "failed": f"exit {proc.returncode}: {proc.stderr[-600:]}"}
-    return json.loads(lines[-1])
+class _Worker:
+    """One system's worker process on one workload, kept alive to time blocks of steps on request."""
+
+    def __init__(self, system: str, workload: str, threads: int, check: str | None) -> None:
+        cmd = [sys.executable, "-m", "benchmarks.worker", system, workload, "--threads", str(threads)]
+        if check:
+            cmd += ["--check", check]
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        )
+        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            env[var] = str(threads)
+        self.stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in close(); a pipe could fill up)
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        for line in self.proc.stdout:  # type: ignore[union-attr]
+            if line.startswith("{"):  # (anything else a library prints is not ours)
+                self.lines.put(line)
+        self.lines.put(None)
+
+    def reply(self, timeout: float) -> dict[str, Any]:
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            self.close()
+            return {"failed": f"timed out after {timeout:.0f} s"}
+        if line is None:
+            code = self.proc.wait()
+            self.stderr.seek(0)
+            return {"failed": f"exit {code}: {self.stderr.read()[-600:]}"}
+        return json.loads(line)
+
+    def ask(self, command: str, timeout: float) -> dict[str, Any]:
+        try:
+            self.proc.stdin.write(command + "\n")  # type: ignore[union-attr]
+            self.proc.stdin.flush()  # type: ignore[union-attr]
+        except OSError:
+            pass  # the worker has gone: reply() reports how it ended
+        return self.reply(timeout)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.stderr.close()
 
 
 def _compare(ref: dict[str, np.ndarray], got: dict[str, np.ndarray], tol: float) -> tuple[bool, str]:
@@ -98,42 +138,85 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     checks: dict[tuple[str, str], str] = {}
     tmp = Path(tempfile.mkdtemp(prefix="chainrule-bench-"))
     started = time.time()
-    for r in range(args.rounds):
-        for w in workloads:
-            if r >= WORKLOADS[w].max_rounds:
+    for w in workloads:
+        wl = WORKLOADS[w]
+        # every system's worker starts (one at a time: warm-ups are not shared) and checks its results
+        live: dict[str, _Worker] = {}
+        ready: dict[str, dict[str, Any]] = {}
+        for s in systems:
+            key = (w, s)
+            if w in LIMITED and s not in LIMITED[w]:
+                status[key] = "not run at this length (minutes per step); see the 1e5 row"
                 continue
-            order = systems[r % len(systems) :] + systems[: r % len(systems)]
-            for s in order:
-                key = (w, s)
-                if key in status and status[key] != "ok":
-                    continue
-                if w in LIMITED and s not in LIMITED[w]:
-                    status[key] = "not run at this length (minutes per step); see the 1e5 row"
-                    continue
-                check = str(tmp / f"{w}.{s}.npz") if r == 0 else None
-                res = _worker(s, w, args.threads, check, args.timeout)
-                print(f"  round {r + 1}/{args.rounds} {w:20s} {s:10s} " + _line(res, WORKLOADS[w]), flush=True)
-                if "skipped" in res:
-                    status[key] = "skipped: " + res["skipped"]
-                elif "failed" in res:
-                    status[key] = "failed: " + res["failed"].splitlines()[0][:160]
-                else:
-                    status[key] = "ok"
-                raw.setdefault(key, []).append(res)
-            if r == 0:  # correctness: every system against the floor, before its times count
-                ref_file = tmp / f"{w}.numpy.npz"
-                if not ref_file.exists():
-                    raise SystemExit(f"the NumPy floor did not run on {w}: {status.get((w, 'numpy'))}")
-                ref = dict(np.load(ref_file))
-                for s in systems:
-                    f = tmp / f"{w}.{s}.npz"
-                    if s == "numpy" or not f.exists():
-                        continue
-                    ok, msg = _compare(ref, dict(np.load(f)), tolerance(WORKLOADS[w]))
-                    checks[(w, s)] = ("ok: " if ok else "WRONG: ") + msg
-                    if not ok:
-                        status[(w, s)] = "wrong result: " + msg
+            worker = _Worker(s, w, args.threads, str(tmp / f"{w}.{s}.npz"))
+            res = worker.reply(args.timeout)
+            if "ready" in res:
+                status[key] = "ok"
+                live[s], ready[s] = worker, res
+                continue
+            worker.close()
+            status[key] = "skipped: " + res["skipped"] if "skipped" in res else "failed: " + _first_line(res)
+            raw[key] = [res]
+            print(f"  {w:20s} {s:10s} " + _line(res, wl), flush=True)
+        try:
+            _check(w, systems, tmp, status, checks)
+            _time(w, live, ready, status, raw, args)
+        finally:
+            for worker in live.values():
+                worker.close()
     return _collect(systems, workloads, raw, status, checks, args, time.time() - started)
+
+
+def _check(w: str, systems: list[str], tmp: Path, status: dict, checks: dict) -> None:
+    """Correctness: every system's loss and gradients against the floor's, before its times count."""
+    ref_file = tmp / f"{w}.numpy.npz"
+    if not ref_file.exists():
+        raise SystemExit(f"the NumPy floor did not run on {w}: {status.get((w, 'numpy'))}")
+    ref = dict(np.load(ref_file))
+    for s in systems:
+        f = tmp / f"{w}.{s}.npz"
+        if s == "numpy" or not f.exists():
+            continue
+        ok, msg = _compare(ref, dict(np.load(f)), tolerance(WORKLOADS[w]))
+        checks[(w, s)] = ("ok: " if ok else "WRONG: ") + msg
+        if not ok:
+            status[(w, s)] = "wrong result: " + msg
+
+
+def _time(w: str, live: dict, ready: dict, status: dict, raw: dict, args: argparse.Namespace) -> None:
+    """The timed rounds. NOTE: each round is cut into slices, and every slice asks each live worker in turn
+    (in an order that rotates) for a block of steps: the systems take turns every few tens of milliseconds,
+    so a slow spell of a shared machine, which lasts seconds, falls on all of them alike."""
+    wl = WORKLOADS[w]
+    slices = 1 if wl.max_reps == 1 else SLICES
+    block = f"run {wl.budget_s / slices} {-(-wl.min_reps // slices)} {-(-wl.max_reps // slices)}"
+    timed = [s for s in live if status[(w, s)] == "ok"]
+    for r in range(min(args.rounds, wl.max_rounds)):
+        times: dict[str, list[float]] = {s: [] for s in timed}
+        for k in range(slices):
+            turn = (r * slices + k) % max(len(timed), 1)
+            for s in timed[turn:] + timed[:turn]:
+                if status[(w, s)] != "ok":
+                    continue
+                res = live[s].ask(block, args.timeout)
+                if "times_s" in res:
+                    times[s] += res["times_s"]
+                else:
+                    status[(w, s)] = "failed: " + _first_line(res)
+        for s in timed:
+            if status[(w, s)] != "ok":
+                continue
+            entry = {"times_s": times[s], **(ready[s] if r == 0 else {})}
+            raw.setdefault((w, s), []).append(entry)
+            print(f"  round {r + 1}/{args.rounds} {w:20s} {s:10s} " + _line(entry, wl), flush=True)
+    for s in timed:
+        if status[(w, s)] == "ok" and raw.get((w, s)):
+            final = live[s].ask("end", args.timeout)
+            raw[(w, s)][-1].update({k: v for k, v in final.items() if k.startswith(("rss_", "peak_"))})
+
+
+def _first_line(res: dict[str, Any]) -> str:
+    return res.get("failed", "no answer").splitlines()[0][:160]
 
 
 def _line(res: dict[str, Any], w: Any) -> str:
@@ -169,7 +252,9 @@ def _collect(systems, workloads, raw, status, checks, args, elapsed) -> dict[str
                     peaks = [x.get("rss_step_peak_kib") for x in ok_runs if x.get("rss_step_peak_kib") is not None]
                     if peaks:
                         entry["step_peak_mib"] = statistics.median(peaks) / 1024
-                    entry["process_peak_mib"] = statistics.median(x["rss_peak_kib"] for x in ok_runs) / 1024
+                    whole = [x["rss_peak_kib"] for x in ok_runs if x.get("rss_peak_kib") is not None]
+                    if whole:
+                        entry["process_peak_mib"] = statistics.median(whole) / 1024
             row[s] = entry
         floor = row.get("numpy", {})
         for entry in row.values():
@@ -327,7 +412,8 @@ def markdown(res: dict[str, Any]) -> str:
     if mem:
         lines += [
             "",
-            "Peak resident memory (MiB): growth during the timed steps (ratio to the floor's) / whole process.",
+            "Peak resident memory (MiB): growth while stepping, the correctness check included (ratio to the floor's) / "
+            "whole process.",
             "",
             "| workload | " + " | ".join(systems) + " |",
             "|---|" + "---|" * len(systems),

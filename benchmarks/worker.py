@@ -1,12 +1,14 @@
-"""Run one system on one workload in this process, and print one JSON line with what was measured.
+"""Serve one system on one workload in this process: build it, warm up, then time blocks of steps on request.
 
     python -m benchmarks.worker SYSTEM WORKLOAD [--threads N] [--check FILE.npz]
 
 With ``--check`` the loss and gradients from the shared initial weights are saved first (the run
-script compares them with the NumPy floor's). Then a few untimed warm-up steps, then timed steps until
-the workload's time budget is spent (a step of seconds is measured once, with no warm-up). Peak memory is
-the high-water mark of the resident set over the steps (reset just before the first where Linux allows),
-less the resident set then; and also the process's overall peak.
+script compares them with the NumPy floor's). Then one or two untimed warm-up steps (a step of seconds is
+measured once, with no warm-up), and one JSON line: ``ready`` (or ``skipped`` / ``failed``). Then each line
+``run SECONDS MIN MAX`` on standard input runs about SECONDS of steps (at least MIN, at most MAX) and
+answers ``{"times_s": [...]}``; ``end`` answers with the memory figures and exits. Peak memory is the
+high-water mark of the resident set over all the steps, the check's included (reset just before it where
+Linux allows), less the resident set then; and also the process's overall peak.
 """
 
 from __future__ import annotations
@@ -62,13 +64,16 @@ def _set_threads(system: str, n: int) -> dict[str, Any]:
     return info
 
 
+def _reply(obj: dict[str, Any]) -> None:
+    print(json.dumps(obj), flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("system")
     ap.add_argument("workload")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--check", default=None)
-    ap.add_argument("--budget", type=float, default=None, help="timed seconds (default: the workload's)")
     args = ap.parse_args(argv)
 
     from .systems import NotApplicable
@@ -80,8 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     why = mod.available()
     out: dict[str, Any] = {"system": args.system, "workload": w.name}
     if why:
-        out["skipped"] = why
-        print(json.dumps(out))
+        _reply({**out, "skipped": why})
         return 0
     if args.system == "jax-jit":
         mod.JIT = True
@@ -92,52 +96,73 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check, step = mod.build(w, data)
     except NotApplicable as e:
-        out["skipped"] = str(e)
-        print(json.dumps(out))
+        _reply({**out, "skipped": str(e)})
         return 0
+    banked: list[float] = []
+    # the memory peak covers every step from here, the check's included (it runs a step's computation)
+    gc.collect()
+    rss_base = _rss_kib("VmRSS")
+    reset = _reset_peak()
     try:
         if args.check:
             import numpy as np
 
             res = check()
             np.savez(args.check, **{k: np.asarray(v) for k, v in res.items()})
-        # the memory peak covers every step from here (the check's arrays are gone)
+            del res
         gc.collect()
-        rss_base = _rss_kib("VmRSS")
-        reset = _reset_peak()
         # warm-up: caches, allocator, JIT compilation (not timed)
         t0 = time.perf_counter()
         step()
         first = time.perf_counter() - t0
         out["first_step_s"] = first
         est = first
-        if first < w.budget_s / 4 or w.max_reps > 1:
+        if w.max_reps == 1 and first >= w.budget_s:
+            banked.append(first)  # a step of seconds (W5): warm-up effects are lost in it, so it counts
+        elif first < w.budget_s / 4 or w.max_reps > 1:
             t0 = time.perf_counter()
             step()  # a second warm-up: after a JIT compile the first step says nothing about the rest
             est = time.perf_counter() - t0
-        reps = int(max(w.min_reps, min(w.max_reps, w.budget_s / max(est, 1e-9))))
-        times = []
-        if w.max_reps == 1 and first >= w.budget_s:
-            # a step of seconds (W5): warm-up effects are lost in it, so the first step is the measurement
-            times.append(first)
-            reps = 0
         gc.collect()
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            step()
-            times.append(time.perf_counter() - t0)
-        out["times_s"] = times
-        if w.memory:
-            hwm = _rss_kib("VmHWM")
-            out["rss_base_kib"] = rss_base
-            out["rss_peak_kib"] = hwm
-            out["peak_reset"] = reset
-            if reset and hwm is not None and rss_base is not None:
-                out["rss_step_peak_kib"] = hwm - rss_base
     except Exception as e:  # a system that fails (e.g. micrograd's RecursionError) is reported, not fatal
-        out["failed"] = f"{type(e).__name__}: {str(e)[:200]}"
-        out["traceback"] = traceback.format_exc(limit=3)[-1500:]
-    print(json.dumps(out))
+        _reply(
+            {**out, "failed": f"{type(e).__name__}: {str(e)[:200]}", "traceback": traceback.format_exc(limit=3)[-1500:]}
+        )
+        return 0
+    _reply({**out, "ready": True, "est_s": est})
+    # NOTE: the run script keeps every system's worker alive and asks each in turn for a short block of steps
+    # ("run SECONDS MIN MAX"), so a slow spell of the shared machine falls on every system alike; the others
+    # wait on their standard input meanwhile
+    for line in sys.stdin:
+        cmd = line.split()
+        if not cmd or cmd[0] == "end":
+            break
+        seconds, lo, hi = float(cmd[1]), int(cmd[2]), int(cmd[3])
+        try:
+            if banked:
+                times, banked = banked, []
+            else:
+                reps = int(max(lo, min(hi, seconds / max(est, 1e-9))))
+                times = []
+                for _ in range(reps):
+                    t0 = time.perf_counter()
+                    step()
+                    times.append(time.perf_counter() - t0)
+        except Exception as e:
+            _reply(
+                {"failed": f"{type(e).__name__}: {str(e)[:200]}", "traceback": traceback.format_exc(limit=3)[-1500:]}
+            )
+            return 0
+        _reply({"times_s": times})
+    final: dict[str, Any] = {}
+    if w.memory:
+        hwm = _rss_kib("VmHWM")
+        final["rss_base_kib"] = rss_base
+        final["rss_peak_kib"] = hwm
+        final["peak_reset"] = reset
+        if reset and hwm is not None and rss_base is not None:
+            final["rss_step_peak_kib"] = hwm - rss_base
+    _reply(final)
     return 0
 
 
