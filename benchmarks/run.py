@@ -1,7 +1,7 @@
 """Run the benchmark suite: every system in its own process, interleaved over rounds; write JSON and Markdown.
 
     make bench                                   # the full suite (several minutes)
-    python -m benchmarks.run --rounds 1 --quick  # a fast look
+    python -m benchmarks.run --rounds 1          # a fast look
     python -m benchmarks.run --workloads w3-small-ops --systems numpy,chainrule,torch
 
 Each workload starts one process per system and keeps them all alive; each first checks its loss and
@@ -131,6 +131,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for w in workloads:
         if w not in WORKLOADS:
             raise SystemExit(f"unknown workload {w!r}; choose from {', '.join(WORKLOADS)}")
+    for s in systems:
+        if s not in SYSTEMS:
+            raise SystemExit(f"unknown system {s!r}; choose from {', '.join(SYSTEMS)}")
     if "numpy" not in systems:
         systems.insert(0, "numpy")  # the floor is always measured
     raw: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -213,6 +216,10 @@ def _time(w: str, live: dict, ready: dict, status: dict, raw: dict, args: argpar
         if status[(w, s)] == "ok" and raw.get((w, s)):
             final = live[s].ask("end", args.timeout)
             raw[(w, s)][-1].update({k: v for k, v in final.items() if k.startswith(("rss_", "peak_"))})
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _first_line(res: dict[str, Any]) -> str:
@@ -380,7 +387,8 @@ def markdown(res: dict[str, Any]) -> str:
             if s not in systems:
                 systems.append(s)
     lines = [
-        f"Run {meta['date_utc']}: `{meta['command']}` — {meta['rounds']} rounds, {meta['threads']} threads, "
+        f"Run {meta['date_utc']}: `{meta['command']}` — {_plural(meta['rounds'], 'round')}, "
+        f"{_plural(meta['threads'], 'thread')}, "
         f"{meta['machine']}, Python {meta['python']}.",
         "",
         "Median time per step (ratio to the hand-written NumPy floor in the same run); minimum below.",

@@ -83,3 +83,18 @@ def test_gradcheck_graph_checks_each_input_of_a_joint_rule() -> None:
 def test_a_joint_rule_must_be_callable() -> None:
     with pytest.raises(TypeError, match="callable"):
         cr.JointRules(3, 2)
+
+
+def test_a_joint_rule_returning_too_few_gradients_names_the_operation() -> None:
+    short = cr.primitive(
+        "test_joint_short",
+        lambda x, y: x * y,
+        vjp=cr.JointRules(lambda needs, g, ans, x, y: (g * y,), 2),
+        register=False,
+    )
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = cr.tensor([3.0, 4.0], requires_grad=True)
+    with pytest.raises(
+        cr.MissingRuleError, match="test_joint_short: its joint backward rule returned 1 gradients for 2"
+    ):
+        short(x, y).sum().backward()

@@ -27,7 +27,7 @@ from weakref import ref as _weakref
 import numpy as np
 
 from ._shapes import sum_to
-from .errors import GradientShapeError, GraphFreedError, InplaceError
+from .errors import GradientShapeError, GraphFreedError, InplaceError, MissingRuleError
 from .primitive import JointRules
 
 ndarray = np.ndarray
@@ -393,6 +393,11 @@ def backprop(
                 full = links if type(links) is tuple else node.parents  # one entry per input
                 needs = tuple(map(is_not, full, _NONES))  # (p is not None for each input's parent)
                 joint = vjps.rule(needs, g, ans, *inputs, **params)
+                if len(joint) != len(full):
+                    raise MissingRuleError(
+                        f"{prim.name}: its joint backward rule returned {len(joint)} gradients for {len(full)} "
+                        "inputs; it must return one per input (None where needs[i] is false)"
+                    )
             i = -1
             for p in links if type(links) is tuple else (links,):
                 i += 1
