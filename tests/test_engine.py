@@ -581,3 +581,48 @@ def test_cutting_parents_by_assignment_keeps_the_tuple_form() -> None:
     y.node.parents = [None]
     assert y.node.parents == (None,)
     assert not cr.engine.toposort(y.node)[:-1]
+
+
+def test_a_freed_bare_parent_node_keeps_one_parent_per_input_and_its_drawing() -> None:
+    x = cr.tensor(np.array([1.0, 2.0]), requires_grad=True, name="x")
+    loss = cr.sum(cr.tanh(x * 2.0) * 3.0)
+    mul = loss.node.parents[0]
+    edges_before = cr.viz.draw(loss, format="dot").text.count("->")
+    loss.backward()
+    assert mul.freed and len(mul.parents) == 2 and mul.parents[1] is None
+    assert cr.viz.draw(loss, format="dot").text.count("->") == edges_before
+
+
+def test_a_wrong_shaped_gradient_from_a_rule_is_an_error_naming_the_op() -> None:
+    bad = cr.primitive("test_bad_shape", lambda x: x * 2.0, vjp=lambda g, ans, x: np.ones(5), register=False)
+    x = cr.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(cr.GradientShapeError, match=r"test_bad_shape: the backward rule for input 0 .* \(5,\)"):
+        cr.sum(bad(x)).backward()
+
+
+def test_an_optimizer_step_racing_another_thread_still_flags_what_it_changed() -> None:
+    # thread A (the step) pauses between its two parameters while thread B records an operation caching the
+    # second one: that node must still see the change that follows
+    paused, resume = threading.Event(), threading.Event()
+
+    class SlowGrad(np.ndarray):
+        def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+            paused.set()
+            resume.wait(10)
+            inputs = [np.asarray(i) if isinstance(i, SlowGrad) else i for i in inputs]
+            return getattr(ufunc, method)(*inputs, **kwargs)
+
+    p1 = cr.tensor(np.array([1.0]), requires_grad=True)
+    p2 = cr.tensor(np.array([1.0]), requires_grad=True)
+    p1.grad = np.array([1.0])
+    p2.grad = np.array([1.0]).view(SlowGrad)
+    opt = cr.optim.SGD([p1, p2], lr=1.0)
+    a = threading.Thread(target=opt.step)
+    a.start()
+    assert paused.wait(10)
+    y = cr.sum(p2 * p2)  # caches p2 = 1.0, which the step is about to change
+    resume.set()
+    a.join()
+    p2.grad = None
+    with pytest.raises(cr.InplaceError, match="multiply"):
+        y.backward()

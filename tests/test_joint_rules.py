@@ -98,3 +98,41 @@ def test_a_joint_rule_returning_too_few_gradients_names_the_operation() -> None:
         cr.MissingRuleError, match="test_joint_short: its joint backward rule returned 1 gradients for 2"
     ):
         short(x, y).sum().backward()
+
+
+def test_a_joint_rule_returning_none_means_no_gradient_and_other_objects_are_refused() -> None:
+    nothing = cr.primitive("test_joint_none", lambda x, y: x * y, vjp=cr.JointRules(lambda *a: None, 2), register=False)
+    lazy = cr.primitive(
+        "test_joint_generator",
+        lambda x, y: x * y,
+        vjp=cr.JointRules(lambda needs, g, ans, x, y: (g * v for v in (y, x)), 2),
+        register=False,
+    )
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = cr.tensor([3.0, 4.0], requires_grad=True)
+    cr.sum(nothing(x, y) + x).backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+    assert y.grad is None
+    with pytest.raises(cr.MissingRuleError, match=r"test_joint_generator: .* returned a generator"):
+        cr.sum(lazy(x, y)).backward()
+
+
+@pytest.mark.parametrize("op", ["affine", "affine_relu"])
+@pytest.mark.parametrize("bias_shape", [(1, 5), (2, 5), (5,)])
+def test_fused_layers_take_any_bias_that_broadcasts_like_x_at_w_plus_b(op: str, bias_shape: tuple) -> None:
+    rng = np.random.default_rng(0)
+    x0, w0, b0 = rng.standard_normal((2, 3)), rng.standard_normal((3, 5)), rng.standard_normal(bias_shape)
+    fused = getattr(cr, op)
+
+    def composed(x, w, b):
+        y = x @ w + b
+        return cr.relu(y) if op == "affine_relu" else y
+
+    grads = []
+    for f in (fused, composed):
+        x, w, b = (cr.tensor(a, requires_grad=True) for a in (x0, w0, b0))
+        cr.sum(f(x, w, b) * np.arange(10.0).reshape(2, 5)).backward()
+        grads.append((x.grad, w.grad, b.grad))
+    for got, want in zip(*grads, strict=True):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

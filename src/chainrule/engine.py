@@ -27,11 +27,12 @@ from weakref import ref as _weakref
 import numpy as np
 
 from ._shapes import sum_to
-from .errors import GradientShapeError, GraphFreedError, InplaceError, MissingRuleError
+from .errors import GradientShapeError, GraphFreedError, InplaceError, MissingRuleError, ShapeError
 from .primitive import JointRules
 
 ndarray = np.ndarray
 _NONES = repeat(None)  # (an endless supply of None, to compare each parent with)
+_FREED_ARGS = ((), (), (None, None))  # what a freed node with a bare parent keeps in args, by its arity
 
 # ---------------------------------------------------------------------------------------------------
 # Grad mode (thread-local, like PyTorch) and global recording switches
@@ -162,6 +163,8 @@ class Node:
         raw = self.raw
         if raw is None and self.meta is not None:  # freed: a recording may have kept the inputs
             raw = self.meta.get("raw")
+        if raw is None:  # freed: the engine left one None per input in args
+            raw = self.args
         return (links,) + (None,) * (len(raw) - 1) if raw else (links,)
 
     @parents.setter
@@ -233,14 +236,9 @@ def _forget(key: int, ref: Any) -> None:
         del _CHANGED[key]
 
 
-def note_change(array: np.ndarray, stamp: int | None = None) -> int:
-    """Note that ``array``'s memory is about to be changed in place; returns the change's stamp.
-
-    Changes made together, with no operation recorded in between (an optimizer's step over its parameters),
-    may share one ``stamp``: pass the one the first call returned.
-    """
-    if stamp is None:
-        stamp = STATE.last_change = next_stamp()
+def note_change(array: np.ndarray) -> int:
+    """Note that ``array``'s memory is (being) changed in place; returns the change's stamp."""
+    stamp = STATE.last_change = next_stamp()
     owner = array.base  # (_owner, inline: an optimizer calls this for every parameter at every step)
     if owner is None:
         owner = array
@@ -365,7 +363,7 @@ def backprop(
             if gi is not None:
                 r = raw[0]
                 if gi.shape != r.shape:
-                    gi = sum_to(gi, r.shape)
+                    gi = _fit_to_input(node, 0, gi, r.shape)
                 dtype = gi.dtype
                 if dtype is not r.dtype and dtype != r.dtype:
                     gi = gi.astype(r.dtype)
@@ -393,11 +391,8 @@ def backprop(
                 full = links if type(links) is tuple else node.parents  # one entry per input
                 needs = tuple(map(is_not, full, _NONES))  # (p is not None for each input's parent)
                 joint = vjps.rule(needs, g, ans, *inputs, **params)
-                if len(joint) != len(full):
-                    raise MissingRuleError(
-                        f"{prim.name}: its joint backward rule returned {len(joint)} gradients for {len(full)} "
-                        "inputs; it must return one per input (None where needs[i] is false)"
-                    )
+                if type(joint) is not tuple or len(joint) != len(full):
+                    joint = _joint_gradients(prim, joint, len(full))
             i = -1
             for p in links if type(links) is tuple else (links,):
                 i += 1
@@ -417,7 +412,7 @@ def backprop(
                     continue
                 r = raw[i]
                 if gi.shape != r.shape:  # un-broadcast only where the shapes differ
-                    gi = sum_to(gi, r.shape)
+                    gi = _fit_to_input(node, i, gi, r.shape)
                 dtype = gi.dtype
                 if dtype is not r.dtype and dtype != r.dtype:
                     gi = gi.astype(r.dtype)
@@ -436,7 +431,8 @@ def backprop(
         if not retain_graph:  # release the cached arrays as soon as this node is done
             node.raw = None
             node.ans = None
-            node.args = ()
+            # (a bare parent leaves one None per input in args, so that parents still has one entry per input)
+            node.args = () if type(links) is tuple else _FREED_ARGS[len(raw)]
         # the next node is the latest-stamped one waiting (on a chain, simply the parent just reached)
         if nxt is not None:
             node = heappushpop(heap, (-nxt.stamp, id(nxt), nxt))[2] if heap and -heap[0][0] > nxt.stamp else nxt
@@ -470,6 +466,36 @@ def backprop(
             # 0-d arrays add up to a NumPy scalar: keep .grad an array, like the tensor it belongs to
             leaf.grad = total if create_graph or type(total) is np.ndarray else np.asarray(total)
     return None
+
+
+def _fit_to_input(node: Node, i: int, gi: Any, shape: tuple[int, ...]) -> Any:
+    """Sum a gradient over the axes its input was broadcast along; any other shape is a wrong rule, named."""
+    try:
+        fitted = sum_to(gi, shape)
+    except ShapeError:
+        fitted = None
+    if fitted is None or fitted.shape != shape:
+        raise GradientShapeError(
+            f"{node.prim.name}: the backward rule for input {i} returned a gradient of shape {gi.shape}, but the "
+            f"input has shape {shape}; a rule must return the input's shape (or the shape broadcasting made of it, "
+            "which the engine sums back)"
+        )
+    return fitted
+
+
+def _joint_gradients(prim: Any, grads: Any, n: int) -> tuple:
+    """A joint rule's answer as one gradient per input (None: no gradient for any), or an error naming the op."""
+    if grads is None:
+        return (None,) * n
+    if type(grads) is list:
+        grads = tuple(grads)
+    if type(grads) is not tuple or len(grads) != n:
+        what = f"{len(grads)} gradients" if type(grads) is tuple else f"a {type(grads).__name__}"
+        raise MissingRuleError(
+            f"{prim.name}: its joint backward rule returned {what} for {n} inputs; it must return a tuple with "
+            "one gradient per input (None where needs[i] is false)"
+        )
+    return grads
 
 
 def _accumulate(grads: dict, owned: set[int], p: Any, prev: Any, gi: Any) -> None:

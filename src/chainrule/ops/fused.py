@@ -67,6 +67,8 @@ def _affine_vjp(needs: tuple, g: Any, ans: Any, x: Any, w: Any, b: Any) -> tuple
             dw = x.reshape(-1, n_in).T @ g.reshape(-1, n_out)  # 1-D x gives the outer product
         if not needs[2]:
             db = None
+        elif len(b.shape) != 1:
+            db = g  # a bias of another shape, e.g. (1, out): the engine sums the axes it was broadcast along
         elif nd == 2:  # a batch of rows, the usual case
             db = _add_reduce(g, axis=0)  # (g.sum(axis=0) without the Python wrapper it goes through)
         else:
@@ -75,7 +77,12 @@ def _affine_vjp(needs: tuple, g: Any, ans: Any, x: Any, w: Any, b: Any) -> tuple
     # under create_graph: the same formulas, recorded
     dx = matmul(g, swapaxes(w, -1, -2)) if needs[0] else None
     dw = matmul(swapaxes(reshape(x, (-1, n_in)), -1, -2), reshape(g, (-1, n_out))) if needs[1] else None
-    db = (g if nd == 1 else sum(g, axis=tuple(range(nd - 1)))) if needs[2] else None
+    if not needs[2]:
+        db = None
+    elif nd == 1 or len(b.shape) != 1:
+        db = g
+    else:
+        db = sum(g, axis=tuple(range(nd - 1)))
     return dx, dw, db
 
 

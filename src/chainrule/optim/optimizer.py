@@ -155,7 +155,7 @@ class SGD(Optimizer):
         # same in-place bookkeeping as p.sub_() under no_grad
         self.step_count += 1
         lr = self.lr
-        dtype = scale = stamp = None
+        dtype = scale = None
         for p in self.params:
             g = p.grad
             if g is None:
@@ -173,8 +173,9 @@ class SGD(Optimizer):
                 data -= g * scale  # in place with same_kind casting: np.subtract(data, lr * g, out=data, ...)
             else:
                 np.subtract(data, lr * g, out=data, casting="same_kind")
-            # (p._bump(): graphs that cached the old values refuse to use them; one stamp for the whole step)
-            stamp = note_change(data, stamp)
+            # (p._bump(): graphs that cached the old values refuse to use them). NOTE: a stamp of its own, taken
+            # after the change: another thread may record operations on the parameters meanwhile
+            note_change(data)
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         if self.weight_decay:
