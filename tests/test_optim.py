@@ -209,3 +209,28 @@ def test_plain_sgd_step_is_p_minus_lr_times_g_in_each_dtype():
         np.testing.assert_array_equal(p.data, want)
         np.testing.assert_array_equal(p.grad, g)  # the gradient itself is left as it was
     np.testing.assert_array_equal(q.data, np.array([1.0, 2.0], dtype=np.float32) - np.float32(0.037 * 0.5))
+
+
+def test_sgd_gives_a_parameter_on_read_only_or_shared_memory_its_own_copy() -> None:
+    frozen = np.ones(3)
+    frozen.setflags(write=False)
+    base = np.zeros(6)
+    p_frozen = cr.tensor([0.0, 0.0, 0.0], requires_grad=True)
+    p_frozen._data = frozen  # memory the parameter may not write to
+    p_view = cr.tensor([0.0, 0.0, 0.0], requires_grad=True)
+    p_view._data = base[:3]  # a view into an array someone else holds
+    for p in (p_frozen, p_view):
+        p.grad = np.array([1.0, 2.0, 3.0])
+    cr.optim.SGD([p_frozen, p_view], lr=0.5).step()
+    np.testing.assert_array_equal(p_frozen.data, [0.5, 0.0, -0.5])
+    np.testing.assert_array_equal(p_view.data, [-0.5, -1.0, -1.5])
+    np.testing.assert_array_equal(frozen, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(base, np.zeros(6))
+
+
+def test_sgd_with_a_gradient_of_the_wrong_shape_raises_instead_of_copying() -> None:
+    p = cr.tensor([1.0, 2.0], requires_grad=True)
+    p.grad = np.ones(3)
+    with pytest.raises(ValueError):
+        cr.optim.SGD([p], lr=0.1).step()
+    np.testing.assert_array_equal(p.data, [1.0, 2.0])

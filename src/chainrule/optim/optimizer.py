@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import no_grad, note_change
+from ..engine import no_grad, note_changes
 from ..tensor import Tensor
 
 
@@ -156,26 +156,32 @@ class SGD(Optimizer):
         self.step_count += 1
         lr = self.lr
         dtype = scale = None
+        changed = []
         for p in self.params:
             g = p.grad
             if g is None:
                 continue
             data = p._data
-            if data.base is not None or not data.flags.writeable:  # (what p._own_data() checks, inline)
+            if data.base is not None:  # a view: copy on write, as p._own_data() does
                 p._own_data()
                 data = p._data
             if type(g) is not np.ndarray and isinstance(g, Tensor):
                 g = g._data
-            if type(g) is np.ndarray:
-                if g.dtype is not dtype:  # lr in the gradient's dtype, as `lr * g` casts it (made once per dtype)
-                    dtype = g.dtype
-                    scale = np.asarray(lr, dtype=dtype)
-                data -= g * scale  # in place with same_kind casting: np.subtract(data, lr * g, out=data, ...)
-            else:
-                np.subtract(data, lr * g, out=data, casting="same_kind")
-            # (p._bump(): graphs that cached the old values refuse to use them). NOTE: a stamp of its own, taken
-            # after the change: another thread may record operations on the parameters meanwhile
-            note_change(data)
+            if type(g) is np.ndarray and g.dtype is not dtype:  # lr in the gradient's dtype, as `lr * g` casts it
+                dtype = g.dtype
+                scale = np.asarray(lr, dtype=dtype)
+            delta = g * scale if type(g) is np.ndarray else lr * g
+            try:
+                np.subtract(data, delta, out=data, casting="same_kind")
+            except ValueError:
+                if data.flags.writeable:  # (not a read-only array: a real error, e.g. of shapes)
+                    raise
+                p._own_data()  # read-only memory (a broadcast): the parameter gets its own copy
+                data = p._data
+                np.subtract(data, delta, out=data, casting="same_kind")
+            changed.append(data)
+        # (p._bump() for all of them: graphs that cached the old values refuse to use them)
+        note_changes(changed)
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         if self.weight_decay:
