@@ -238,37 +238,32 @@ def _forget(key: int, ref: Any) -> None:
 
 def note_change(array: np.ndarray) -> int:
     """Note that ``array``'s memory is (being) changed in place; returns the change's stamp."""
-    stamp = STATE.last_change = next_stamp()
-    _restamp(array, stamp)
-    return stamp
+    return note_changes((array,))
 
 
-def note_changes(arrays: list) -> None:
+def note_changes(arrays: list | tuple) -> int:
     """:func:`note_change` for several arrays changed together (an optimizer's step), with one stamp.
 
     NOTE: call it after the last of the changes: a node recorded meanwhile (by another thread) is then stamped
     earlier than the change and checked, never trusted with a value changed after it was cached.
     """
-    if arrays:
-        stamp = STATE.last_change = next_stamp()
-        for array in arrays:
-            _restamp(array, stamp)
-
-
-def _restamp(array: np.ndarray, stamp: int) -> None:
-    owner = array.base  # (_owner, inline)
-    if owner is None:
-        owner = array
-    key = id(owner)
-    entry = _CHANGED.get(key)
-    if entry is not None and entry[0]() is owner:  # changed before (a parameter at every step): restamp it
-        entry[1] = stamp
-        return
-    try:
-        ref = _weakref(owner, lambda r, key=key: _forget(key, r))  # the entry goes when the array does
-    except TypeError:  # memory owned by an object without weak references: nothing can track it
-        return
-    _CHANGED[key] = [ref, stamp]
+    stamp = STATE.last_change = next_stamp()
+    get = _CHANGED.get
+    for array in arrays:
+        owner = array.base  # (_owner, inline)
+        if owner is None:
+            owner = array
+        key = id(owner)
+        entry = get(key)
+        if entry is not None and entry[0]() is owner:  # changed before (a parameter at every step): restamp it
+            entry[1] = stamp
+            continue
+        try:
+            ref = _weakref(owner, lambda r, key=key: _forget(key, r))  # the entry goes when the array does
+        except TypeError:  # memory owned by an object without weak references: nothing can track it
+            continue
+        _CHANGED[key] = [ref, stamp]
+    return stamp
 
 
 def _changed_after(a: Any, stamp: int) -> bool:

@@ -180,8 +180,8 @@ class SGD(Optimizer):
                 data = p._data
                 np.subtract(data, delta, out=data, casting="same_kind")
             changed.append(data)
-        # (p._bump() for all of them: graphs that cached the old values refuse to use them)
-        note_changes(changed)
+        if changed:  # (p._bump() for all of them: graphs that cached the old values refuse to use them)
+            note_changes(changed)
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         if self.weight_decay:
