@@ -355,7 +355,8 @@ def backprop(
                 "after the first backward pass. Pass retain_graph=True to the first backward() to keep "
                 "them, or run the forward pass again."
             )
-        if node.stamp < STATE.last_change:  # (read each time: a hook may change something mid-pass)
+        changed = STATE.last_change  # (read each time: a hook may change something mid-pass)
+        if changed and node.stamp < changed:  # (while nothing was ever changed in place, no stamp is read)
             _check_unchanged(node)
         prim = node.prim
         params = node.params
