@@ -710,15 +710,7 @@ def bind2(prim: Primitive, x: Any, y: Any, params: dict) -> Any:
 
 def _record(prim: Primitive, args: tuple, raw: tuple, params: dict, out: ndarray, parents: tuple) -> Tensor:
     """The recording half of :func:`bind`: a node for the backward pass and the tensor that points to it."""
-    node = _new(Node)  # (Node's slots filled here, without the call of its __init__)
-    node.prim = prim
-    node.args = args
-    node.raw = raw
-    node.params = params
-    node.ans = out
-    node.links = parents
-    node.stamp = next_stamp()
-    node.meta = None
+    node = Node(prim, args, raw, params, out, parents)
     extras = STATE.extras
     if extras is not None:
         extras.on_node(node, out)

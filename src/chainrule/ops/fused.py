@@ -101,12 +101,8 @@ affine.doc = "x @ w + b in one node: w of shape (in, out), b of shape (out,), x 
 
 # -- affine_relu: max(x @ w + b, 0), a dense layer and its ReLU -------------------------------------------
 def _affine_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = np.matmul(x, w)
-    if (type(b) is ndarray and b.dtype is out.dtype) or out.dtype == np.result_type(out, b):
-        out += b  # (as _affine_forward does, inline: one call fewer per layer)
-    else:
-        out = out + b
-    return np.maximum(out, 0, out=out)  # a fresh array: the ReLU runs in place on it
+    out = _affine_forward(x, w, b)  # a fresh array: the ReLU runs in place on it
+    return np.maximum(out, 0, out=out)
 
 
 def _affine_relu_vjp(needs: tuple, g: Any, ans: Any, x: Any, w: Any, b: Any) -> tuple:
