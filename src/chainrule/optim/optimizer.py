@@ -172,13 +172,13 @@ class SGD(Optimizer):
                 scale = np.asarray(lr, dtype=dtype)
             delta = g * scale if type(g) is np.ndarray else lr * g
             try:
-                np.subtract(data, delta, out=data, casting="same_kind")
+                data -= delta  # (in place, NumPy's "same_kind" casting: a float64 step into float32 is fine)
             except ValueError:
                 if data.flags.writeable:  # (not a read-only array: a real error, e.g. of shapes)
                     raise
                 p._own_data()  # read-only memory (a broadcast): the parameter gets its own copy
                 data = p._data
-                np.subtract(data, delta, out=data, casting="same_kind")
+                data -= delta
             changed.append(data)
         if changed:  # (p._bump() for all of them: graphs that cached the old values refuse to use them)
             note_changes(changed)
