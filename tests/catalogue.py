@@ -1028,3 +1028,44 @@ for _xs in ((3, 4), (4,), (2, 3, 4)):
         _affine_away(_xs),
         ref=lambda x, w, b: np.maximum(x @ w + b, 0),
     )
+
+
+def _mlp_away(xs: tuple[int, ...], widths: tuple[int, ...], bias_shape: Any = None) -> list[np.ndarray]:
+    """x and (w, b) per layer with every hidden pre-activation at least 0.2 away from relu's kink, both signs."""
+    while True:
+        h = normal(xs)
+        arrays = [h]
+        ok = True
+        for k, (fan_in, fan_out) in enumerate(zip((xs[-1], *widths[:-1]), widths, strict=True)):
+            w, b = normal((fan_in, fan_out)), normal(bias_shape(fan_out) if bias_shape else (fan_out,))
+            arrays += [w, b]
+            z = h @ w + b
+            if k < len(widths) - 1:
+                ok = ok and np.abs(z).min() > 0.2 and (z > 0).any() and (z < 0).any()
+                h = np.maximum(z, 0)
+        if ok:
+            return arrays
+
+
+def _np_mlp(x: np.ndarray, *weights: np.ndarray) -> np.ndarray:
+    for i in range(0, len(weights) - 2, 2):
+        x = np.maximum(x @ weights[i] + weights[i + 1], 0)
+    return x @ weights[-2] + weights[-1]
+
+
+for _label, _xs, _widths, _bshape in (
+    ("2_layers", (3, 4), (3, 2), None),
+    ("3_layers", (2, 3), (3, 3, 2), None),
+    ("vector_input", (4,), (3, 2), None),
+    ("batch_axes", (2, 2, 3), (3, 2), None),
+    ("row_biases", (3, 3), (3, 2), lambda n: (1, n)),
+):
+    prim("relu_mlp", _label, cr.relu_mlp, _mlp_away(_xs, _widths, _bshape), ref=_np_mlp)
+prim(
+    "relu_mlp",
+    "no_input_gradient",
+    cr.relu_mlp,
+    _mlp_away((3, 3), (3, 2)),
+    wrt=(1, 2, 4),  # x and the last layer's weight are constants: the walk stops early, the rest still flow
+    ref=_np_mlp,
+)

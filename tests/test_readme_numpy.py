@@ -19,11 +19,12 @@ def _blocks() -> list[str]:
 
 def test_readme_numpy_section_runs(capsys) -> None:
     blocks = _blocks()
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     try:
         for code in blocks:
             exec(compile(code, str(README), "exec"), {})  # each block asserts its own results
     finally:
-        cr.REGISTRY.pop("my_softplus", None)  # the example registers a primitive: keep the registry built-in
+        for name in ("my_softplus", "exp_times"):  # the examples register primitives: keep the registry built-in
+            cr.REGISTRY.pop(name, None)
     out = capsys.readouterr().out
     assert "1.0000e+03" in out and "0.95257413" in out

@@ -216,6 +216,20 @@ case(
 )
 case("mse", cr.mse, lambda a, b: anp.mean((a - b) ** 2), normal(3, 2), normal(3, 2))
 case(
+    "relu_mlp",  # the fused network of nn.MLP, against autograd's composed layers
+    lambda x, w1, b1, w2, b2, w3, b3: cr.relu_mlp(x, w1, b1, w2, b2, w3, b3).sum(),
+    lambda x, w1, b1, w2, b2, w3, b3: anp.sum(
+        anp.dot(anp.maximum(anp.dot(anp.maximum(anp.dot(x, w1) + b1, 0), w2) + b2, 0), w3) + b3
+    ),
+    normal(5, 4),
+    normal(4, 6),
+    normal(6),
+    normal(6, 3),
+    normal(3),
+    normal(3, 2),
+    normal(2),
+)
+case(
     "composite",
     lambda x, w: cr.tanh(x @ w).sum(axis=0) * cr.exp(-x[0]).mean() + cr.sigmoid(w).max(),
     lambda x, w: anp.sum(anp.tanh(anp.dot(x, w)), axis=0) * anp.mean(anp.exp(-x[0])) + anp.max(1 / (1 + anp.exp(-w))),

@@ -141,7 +141,8 @@ class Node:
     # gradient (``tanh(y)``, ``y * 2.0``: most nodes of a long chain), that one parent without a tuple around
     # it. Each tuple holding a node is one more object for Python's cyclic garbage collector to track and
     # traverse again and again while a long graph grows; ``parents`` gives the tuple form either way.
-    __slots__ = ("prim", "args", "raw", "params", "ans", "links", "stamp", "meta", "__weakref__")
+    # ``saved`` is set only on nodes of a saving primitive (``saves=True``), until its rule takes it.
+    __slots__ = ("prim", "args", "raw", "params", "ans", "links", "stamp", "meta", "saved", "__weakref__")
 
     def __init__(self, prim: Any, args: tuple, raw: Any, params: dict, ans: Any, parents: tuple) -> None:
         # NOTE: Tensor's bind() fills these same slots inline, without this call, on its hot path
@@ -374,13 +375,8 @@ def backprop(
             gi = rule(g, node.ans, *raw, **params) if params else rule(g, node.ans, *raw)
             if gi is not None:
                 r = raw[0]
-                if gi.shape != r.shape:
-                    gi = _fit_to_input(node, 0, gi, r.shape)
-                dtype = gi.dtype
-                if dtype is not r.dtype and dtype != r.dtype:
-                    gi = gi.astype(r.dtype)
-                if extras is not None:
-                    extras.on_gradient(node, 0, gi)
+                if gi.shape != r.shape or (gi.dtype is not r.dtype and gi.dtype != r.dtype) or extras is not None:
+                    gi = _fitted(node, 0, gi, r, extras)
                 prev = get(links)
                 if prev is None:
                     grads[links] = gi
@@ -402,7 +398,15 @@ def backprop(
             if type(vjps) is JointRules:  # one call for every input (they share work): needs[i] says who wants one
                 full = links if type(links) is tuple else node.parents  # one entry per input
                 needs = tuple(map(is_not, full, _NONES))  # (p is not None for each input's parent)
-                joint = vjps.rule(needs, g, ans, *inputs, **params)
+                if prim.saves:
+                    # NOTE: what the forward pass saved goes to the rule once, to use up (a second pass with the
+                    # graph retained, or create_graph, which needs recorded values, gets None: the rule recomputes)
+                    saved = None if create_graph else getattr(node, "saved", None)
+                    if saved is not None:
+                        node.saved = None
+                    joint = vjps.rule(needs, g, ans, *inputs, saved=saved, **params)
+                else:
+                    joint = vjps.rule(needs, g, ans, *inputs, **params)
                 if type(joint) is not tuple or len(joint) != len(full):
                     joint = _joint_gradients(prim, joint, len(full))
             i = -1
@@ -418,18 +422,15 @@ def backprop(
                     if rule is None:  # an input that needs a gradient but has no rule: say which, not a TypeError
                         rule = prim.vjp_rule(i)
                     gi = rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs)
+                    if gi is None:
+                        continue
                 else:
                     gi = joint[i]
-                if gi is None:
-                    continue
+                    if gi is None:
+                        continue
                 r = raw[i]
-                if gi.shape != r.shape:  # un-broadcast only where the shapes differ
-                    gi = _fit_to_input(node, i, gi, r.shape)
-                dtype = gi.dtype
-                if dtype is not r.dtype and dtype != r.dtype:
-                    gi = gi.astype(r.dtype)
-                if extras is not None:
-                    extras.on_gradient(node, i, gi)
+                if gi.shape != r.shape or (gi.dtype is not r.dtype and gi.dtype != r.dtype) or extras is not None:
+                    gi = _fitted(node, i, gi, r, extras)
                 prev = get(p)
                 if prev is None:
                     grads[p] = gi
@@ -478,6 +479,17 @@ def backprop(
             # 0-d arrays add up to a NumPy scalar: keep .grad an array, like the tensor it belongs to
             leaf.grad = total if create_graph or type(total) is np.ndarray else np.asarray(total)
     return None
+
+
+def _fitted(node: Node, i: int, gi: Any, r: Any, extras: Any) -> Any:
+    """Input ``i``'s gradient in its input's shape and dtype (un-broadcast, cast), shown to a recording."""
+    if gi.shape != r.shape:  # un-broadcast only where the shapes differ
+        gi = _fit_to_input(node, i, gi, r.shape)
+    if gi.dtype != r.dtype:
+        gi = gi.astype(r.dtype)
+    if extras is not None:
+        extras.on_gradient(node, i, gi)
+    return gi
 
 
 def _fit_to_input(node: Node, i: int, gi: Any, shape: tuple[int, ...]) -> Any:

@@ -10,6 +10,9 @@ A primitive is the unit the engine records. Each one says, in one place:
                 ``"elementwise"`` (the vjp rule is already ``upstream * local`` elementwise, so it serves
                 as the jvp rule too) or ``"linear"`` (the op is linear in that input: push the tangent
                 through the forward function itself).
+* ``saves``     optional: the forward also returns what its backward rule will need again,
+                ``forward(*inputs, **params) -> (ans, saved)`` (a fused layer's hidden activations, a
+                softmax); the recorded node keeps ``saved`` and hands it to the rule once (see :class:`Op`).
 
 Rules are written with chainrule's own operations, so the backward pass can itself be recorded
 (``create_graph=True``) and differentiated again. The engine never looks at a primitive's name.
@@ -40,7 +43,7 @@ class Primitive:
     6.0
     """
 
-    __slots__ = ("name", "forward", "vjps", "jvps", "differentiable", "doc")
+    __slots__ = ("name", "forward", "forward_saving", "vjps", "jvps", "differentiable", "saves", "doc")
 
     def __init__(
         self,
@@ -50,6 +53,7 @@ class Primitive:
         jvp: JvpRule | Sequence[JvpRule] = None,
         *,
         differentiable: bool = True,
+        saves: bool = False,
         doc: str | None = None,
         register: bool = True,
     ) -> None:
@@ -70,8 +74,19 @@ class Primitive:
                 raise TypeError(f"primitive {name!r}: each jvp rule must be callable, None, or one of {JVP_SHORTHANDS}")
         if isinstance(jvps, tuple) and len(jvps) == 1 and len(vjps) > 1 and isinstance(jvps[0], str):
             jvps = jvps * len(vjps)  # one shorthand applies to every input
+        if saves and not isinstance(vjps, JointRules):
+            # NOTE: the saved values are handed over once, to one rule call that may reuse their memory: with one
+            # rule per input, the second rule would find them spent
+            raise TypeError(
+                f"primitive {name!r}: saves=True needs one backward rule for all inputs, vjp=JointRules(rule, n), "
+                "which receives the saved values as its keyword argument saved"
+            )
         self.name = name
-        self.forward = forward
+        self.saves = bool(saves)
+        # a saving forward returns (ans, saved); everything but the recording (constants, forward mode,
+        # gradcheck) calls .forward and gets the answer alone
+        self.forward_saving = forward if saves else None
+        self.forward = _answer_of(forward) if saves else forward
         self.vjps = vjps
         self.jvps = jvps
         self.differentiable = differentiable
@@ -107,6 +122,17 @@ class Primitive:
         return f"<primitive {self.name}>"
 
 
+def _answer_of(forward: Callable[..., Any]) -> Callable[..., Any]:
+    """A saving forward function without its saved values."""
+
+    def answer(*inputs: Any, **params: Any) -> Any:
+        return forward(*inputs, **params)[0]
+
+    answer.__doc__ = forward.__doc__
+    answer.__name__ = getattr(forward, "__name__", "forward")
+    return answer
+
+
 def _as_rules(rules: Any) -> Any:
     if rules is None:
         return ()
@@ -125,28 +151,36 @@ class JointRules:
     for the gradients of x, W and b (PyTorch's derivatives table does the same with its ``grad_input_mask``).
     The engine calls the rule once per visit; indexing gives one input's rule, for what asks for rules one
     at a time (``gradcheck_graph``, the step-by-step trace).
+
+    Without ``n`` the primitive takes any number of inputs (``needs`` has one entry per input given).
+    For a primitive with ``saves=True`` the rule also takes the keyword ``saved``: what the forward pass
+    saved, or ``None`` where the engine has nothing to give (the rule then computes it again).
     """
 
     __slots__ = ("rule", "n")
 
-    def __init__(self, rule: Callable[..., Any], n: int) -> None:
+    def __init__(self, rule: Callable[..., Any], n: int | None = None) -> None:
         if not callable(rule):
             raise TypeError(f"JointRules: the rule must be callable, got {rule!r}")
         self.rule = rule
-        self.n = int(n)
+        self.n = None if n is None else int(n)  # None: any number of inputs (a stack of layers)
 
     def __getitem__(self, argnum: int) -> Callable[..., Any]:
-        if not 0 <= argnum < self.n:
+        if argnum < 0 or (self.n is not None and argnum >= self.n):
             raise IndexError(argnum)
         rule = self.rule
-        needs = tuple(j == argnum for j in range(self.n))
-        return lambda *a, **k: rule(needs, *a, **k)[argnum]
+
+        def one(g: Any, ans: Any, *inputs: Any, **params: Any) -> Any:
+            needs = tuple(j == argnum for j in range(len(inputs)))
+            return rule(needs, g, ans, *inputs, **params)[argnum]
+
+        return one
 
     def __len__(self) -> int:
-        return self.n
+        return (1 << 30) if self.n is None else self.n
 
     def __iter__(self):
-        for i in range(self.n):
+        for i in range(1 if self.n is None else self.n):
             yield self[i]
 
 

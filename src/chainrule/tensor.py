@@ -612,6 +612,23 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
             if STATE.extras is not None:
                 STATE.extras.on_value(prim, list(raw), out)
             return _wrap(out, None, False)
+    return _bind_any(prim, args, params, False)
+
+
+def bind_saving(prim: Primitive, *args: Any, **params: Any) -> Any:
+    """:func:`bind` for a primitive whose forward also returns what its backward rule needs (``saves=True``).
+
+    A recorded node keeps the saved values for the rule; where no node is recorded they are dropped.
+    """
+    if _FORWARD is not None:
+        out = _FORWARD(prim, args, params)
+        if out is not NotImplemented:
+            return out
+    return _bind_any(prim, args, params, True)
+
+
+def _bind_any(prim: Primitive, args: tuple, params: dict, saving: bool) -> Any:
+    """bind's general case: any number of inputs, constants among them, lists of tensors to stack."""
     raw = []
     parents = []
     has_tensor = False
@@ -636,11 +653,15 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     if lists:  # lists holding tensors are stacked, so their gradients are kept
         lifted = [_lift(a) for a in args]
         if any(b is not a for a, b in zip(args, lifted, strict=True)):
-            return bind(prim, *lifted, **params)
+            return _bind_any(prim, tuple(lifted), params, saving)
     if not has_tensor:
         return prim.forward(*args, **params)
+    saved = None
     try:
-        out = prim.forward(*raw, **params)
+        if saving:
+            out, saved = prim.forward_saving(*raw, **params)
+        else:
+            out = prim.forward(*raw, **params)
     except ValueError as e:
         raise _shape_error(prim, raw, e) from None
     if type(out) is not ndarray:
@@ -648,7 +669,7 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     if needs_grad and (STATE.grad_off == 0 or GRAD_MODE.enabled):
         if not prim.differentiable:
             return _wrap(out, None, False)
-        return _record(prim, args if keep_args else (), tuple(raw), params, out, tuple(parents))
+        return _record(prim, args if keep_args else (), tuple(raw), params, out, tuple(parents), saved)
     if STATE.extras is not None:
         STATE.extras.on_value(prim, raw, out)
     return _wrap(out, None, False)
@@ -708,9 +729,13 @@ def bind2(prim: Primitive, x: Any, y: Any, params: dict) -> Any:
     return _wrap(out, None, False)
 
 
-def _record(prim: Primitive, args: tuple, raw: tuple, params: dict, out: ndarray, parents: tuple) -> Tensor:
+def _record(
+    prim: Primitive, args: tuple, raw: tuple, params: dict, out: ndarray, parents: tuple, saved: Any = None
+) -> Tensor:
     """The recording half of :func:`bind`: a node for the backward pass and the tensor that points to it."""
     node = Node(prim, args, raw, params, out, parents)
+    if saved is not None:  # (what a saving forward kept for the backward rule: see bind_saving)
+        node.saved = saved
     extras = STATE.extras
     if extras is not None:
         extras.on_node(node, out)
@@ -772,6 +797,8 @@ class Op(Primitive):
     (optional) gives forward-mode rules ``rule(t, ans, *inputs, **params)``, or ``"elementwise"`` (the
     backward rule serves both ways) or ``"linear"``. Write rules with chainrule operations so that higher
     derivatives work; check them with ``cr.gradcheck``. ``register=False`` keeps it out of ``cr.REGISTRY``.
+    With ``saves=True`` (and one joint rule, :class:`~chainrule.primitive.JointRules`) the forward returns
+    ``(ans, saved)`` and the rule gets ``saved`` as a keyword once: see the README's "Your own operations".
 
     >>> import numpy as np, chainrule as cr
     >>> softplus = cr.primitive("doc_softplus", lambda x: np.logaddexp(0.0, x),
@@ -784,6 +811,17 @@ class Op(Primitive):
 
     __slots__ = ()
     __call__ = bind
+
+    def __new__(cls, *args: Any, saves: bool = False, **kwargs: Any) -> Op:
+        # a primitive that saves values for its backward rule is called through bind_saving
+        return object.__new__(SavingOp if saves and cls is Op else cls)
+
+
+class SavingOp(Op):
+    """An :class:`Op` made with ``saves=True``: its recorded nodes keep what its forward saved for the rule."""
+
+    __slots__ = ()
+    __call__ = bind_saving
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:

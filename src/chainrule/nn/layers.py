@@ -10,6 +10,7 @@ import numpy as np
 from .. import ops
 from .._scope import SCOPES
 from ..engine import STATE
+from ..errors import ShapeError
 from ..tensor import Tensor
 from . import init as initializers
 from .module import Module
@@ -50,8 +51,6 @@ class Dense(Module):
         """``x @ W + b``, or with ``relu`` its ReLU, each as one fused node where the shapes allow."""
         shape = x._data.shape if isinstance(x, Tensor) else np.shape(x)
         if not shape or shape[-1] != self.in_features:
-            from ..errors import ShapeError
-
             raise ShapeError(
                 f"Dense({self.in_features} -> {self.out_features}): input of shape {shape} has "
                 f"{shape[-1] if shape else 0} features in its last axis, expected {self.in_features}"
@@ -226,9 +225,17 @@ class MLP(Module):
 
     def forward(self, x: Any) -> Any:
         depth = self.depth
-        # NOTE: a plain Dense followed by ReLU runs as one fused node (affine_relu) unless a drawing records
-        # module scopes or the graph's gates; a subclass of either keeps its own forward
+        # NOTE: with ReLU between plain Dense layers the whole network runs as one fused node (relu_mlp), or
+        # where its shapes don't allow it each Dense and its ReLU as one (affine_relu), unless a drawing
+        # records module scopes or the graph's gates; a subclass of either keeps its own forward
         fuse = type(self.activation) is ReLU and not SCOPES.active and STATE.extras is None
+        if fuse and depth > 1:
+            weights = self._stack()
+            if weights is not None:
+                try:
+                    return ops.relu_mlp(x, *weights)
+                except ValueError:
+                    pass  # shapes that don't fit: the layers, one by one, say which one and how
         for i, name in enumerate(self._layer_names, 1):
             layer = getattr(self, name)
             if i == depth:
@@ -238,6 +245,17 @@ class MLP(Module):
             else:
                 x = self.activation(layer(x))
         return x
+
+    def _stack(self) -> list[Tensor] | None:
+        """Every layer's weight and bias, in order, for relu_mlp; None if a layer is not a plain Dense with bias."""
+        weights = []
+        for name in self._layer_names:
+            layer = getattr(self, name)
+            if type(layer) is not Dense or type(layer.weight) is not Tensor or type(layer.bias) is not Tensor:
+                return None
+            weights.append(layer.weight)
+            weights.append(layer.bias)
+        return weights
 
     def extra_repr(self) -> str:
         return " -> ".join(map(str, self.sizes))
@@ -331,8 +349,6 @@ class Unflatten(Module):
     def forward(self, x: Any) -> Any:
         shape = x._data.shape if isinstance(x, Tensor) else np.shape(x)
         if int(np.prod(shape[1:])) != int(np.prod(self.shape)):
-            from ..errors import ShapeError
-
             raise ShapeError(f"Unflatten{self.shape}: input of shape {shape} has the wrong number of features")
         return ops.reshape(x, (shape[0], *self.shape))
 

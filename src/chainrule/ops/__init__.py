@@ -60,7 +60,7 @@ from .elementwise import (
     where,
 )
 from .conv import avg_pool2d, col2im, conv2d, im2col, max_pool2d
-from .fused import affine, affine_relu, linear, softmax_cross_entropy
+from .fused import affine, affine_relu, linear, relu_mlp, softmax_cross_entropy
 from .linalg import diagonal, dot, einsum, inner, matmul, norm, outer, tensordot, trace, vdot
 from .nn_functional import binary_cross_entropy_with_logits, cross_entropy, log_softmax, mse, nll, softmax
 from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var

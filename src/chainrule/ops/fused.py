@@ -9,6 +9,10 @@ affine(x, w, b) = x @ w + b        dx = g @ w^T,  dw = x^T @ g (batch axes flatt
 affine_relu(x, w, b)               affine's rules with g replaced by d = g * (ans > 0)  (ans > 0 exactly where
   = max(x @ w + b, 0)              x @ w + b > 0, as relu's rule: 0 at the kink); d is made once for all three
                                    (both have one joint rule for their three inputs)
+relu_mlp(x, w1, b1, ..., wn, bn)   affine's rules layer by layer from the top, the upstream gradient of each
+  = affine(...affine_relu(         lower layer masked by its ReLU; the forward saves every layer's input
+    affine_relu(x, w1, b1),        (``saves=True``), so the rule needs nothing computed twice (nn.MLP's
+    w2, b2)..., wn, bn)            whole forward pass, one node)
 softmax_cross_entropy(z, labels)   dz = g * (softmax(z) - onehot(labels))  (/ n for reduction="mean");
                                    an all -inf row gets gradient 0, as in the composed log_softmax
 =================================  ==========================================================================
@@ -27,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ..primitive import JointRules
+from ..primitive import JointRules, VariadicRules
 from ..tensor import Tensor
 from ._base import defprim
 from .elementwise import multiply, subtract, where
@@ -125,6 +129,101 @@ affine_relu = defprim(
     jvp=tuple(_affine_relu_jvp(rule) for rule in affine.jvps),
 )
 affine_relu.doc = "max(x @ w + b, 0) in one node (a Dense layer and its ReLU): shapes as for affine."
+
+
+# -- relu_mlp: dense layers with a ReLU between each two (nn.MLP's forward pass) -----------------------------
+def _relu_mlp_forward(x: np.ndarray, *weights: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """``x`` through the layers ``(w1, b1, w2, b2, ...)``; saves each layer's input for the backward rule."""
+    last = len(weights) - 2
+    if last < 0 or last % 2:
+        raise TypeError(
+            f"relu_mlp: give the layers' weights and biases in pairs (x, w1, b1, w2, b2, ...), got {len(weights)} "
+            "arrays after x"
+        )
+    inputs = [x]
+    for i in range(0, last, 2):
+        x = _affine_forward(x, weights[i], weights[i + 1])  # a fresh array: the ReLU runs in place on it
+        np.maximum(x, 0, out=x)
+        inputs.append(x)
+    return _affine_forward(x, weights[last], weights[last + 1]), inputs
+
+
+def _layer_inputs(x: Any, weights: tuple) -> list[Any]:
+    """Each layer's input, computed again (on tensors under create_graph: recorded, so differentiable)."""
+    inputs = [x]
+    for i in range(0, len(weights) - 2, 2):
+        x = affine_relu(x, weights[i], weights[i + 1])
+        inputs.append(x)
+    return inputs
+
+
+def _relu_mlp_vjp(needs: tuple, g: Any, ans: Any, x: Any, *weights: Any, saved: Any = None) -> tuple:
+    """affine's rules layer by layer from the top, each upstream gradient masked by the ReLU below it."""
+    # (the saved list is handed over for good: each activation is let go as soon as the walk is past it, which
+    # also lets the next gradient array reuse its memory while it is still in the cache)
+    inputs = saved if saved is not None else _layer_inputs(x, weights)
+    grads: list[Any] = [None] * len(needs)
+    try:
+        first = needs.index(True)  # no layer below this input's is visited
+    except ValueError:
+        return tuple(grads)
+    d = g
+    plain = type(g) is ndarray and len(g.shape) == 2 and type(inputs[-1]) is ndarray
+    for k in range(len(weights) // 2 - 1, -1, -1):
+        wi = 2 * k + 1  # weights[2k] is input wi, its bias input wi + 1
+        w = weights[wi - 1]
+        need_x = first < wi
+        if plain and type(w) is ndarray:
+            # NOTE: the usual batch of rows on plain arrays: affine's rules inline (one call fewer per layer)
+            a = inputs[k]
+            if needs[wi]:
+                grads[wi] = a.T @ d
+            if needs[wi + 1]:  # (a bias of another shape than (out,): the engine sums what was broadcast)
+                grads[wi + 1] = _add_reduce(d, axis=0) if len(weights[wi].shape) == 1 else d
+            dx = d @ w.T if need_x else None
+        else:
+            dx, grads[wi], grads[wi + 1] = _affine_vjp(
+                (need_x, needs[wi], needs[wi + 1]), d, None, inputs[k], w, weights[wi]
+            )
+        if not need_x:
+            break
+        if k == 0:
+            grads[0] = dx
+        elif type(dx) is ndarray:
+            dx *= inputs[k] > 0  # (the product just made: nobody else holds it)
+            d = dx
+        else:
+            d = multiply(dx, inputs[k] > 0)  # under create_graph: recorded (the comparison is a constant mask)
+        inputs[k] = a = None
+    return tuple(grads)
+
+
+def _relu_mlp_jvp(argnum: int, t: Any, ans: Any, x: Any, *weights: Any) -> Any:
+    """The tangent of input ``argnum`` enters at its layer and goes up through the layers above it."""
+    inputs = _layer_inputs(x, weights)
+    k = (argnum - 1) // 2 if argnum else 0  # the layer it enters
+    if argnum == 0:
+        dz = matmul(t, weights[0])
+    elif argnum % 2:
+        dz = matmul(inputs[k], t)
+    else:
+        dz = t  # a bias: broadcast over the batch axes (by forward mode, at the end, if it stays this shape)
+    for j in range(k + 1, len(weights) // 2):
+        dz = matmul(multiply(dz, inputs[j] > 0), weights[2 * j])
+    return dz
+
+
+relu_mlp = defprim(
+    "relu_mlp",
+    _relu_mlp_forward,
+    vjp=JointRules(_relu_mlp_vjp),
+    jvp=VariadicRules(_relu_mlp_jvp),
+    saves=True,
+)
+relu_mlp.doc = (
+    "Dense layers with a ReLU between each two and none after the last, in one node: relu_mlp(x, w1, b1, w2, "
+    "b2, ...) = affine(...affine_relu(affine_relu(x, w1, b1), w2, b2)..., wn, bn); shapes as for affine."
+)
 
 
 def linear(x: Any, w: Any, b: Any = None) -> Any:
@@ -255,4 +354,4 @@ softmax_cross_entropy.doc = (
     "Cross-entropy of softmax(z) over the last axis against integer labels (params: labels, reduction)."
 )
 
-__all__ = ["affine", "affine_relu", "linear", "softmax_cross_entropy"]
+__all__ = ["affine", "affine_relu", "linear", "relu_mlp", "softmax_cross_entropy"]
