@@ -636,8 +636,6 @@ def _bind_any(prim: Primitive, args: tuple, params: dict, saving: bool) -> Any:
     keep_args = False
     lists = False
     for a in args:
-        if type(a) in _SEQUENCES:
-            lists = True
         if isinstance(a, Tensor):
             has_tensor = True
             raw.append(a._data)
@@ -648,6 +646,8 @@ def _bind_any(prim: Primitive, args: tuple, params: dict, saving: bool) -> Any:
                 keep_args = True
                 parents.append(None)
         else:
+            if type(a) in _SEQUENCES:
+                lists = True
             raw.append(a)
             parents.append(None)
     if lists:  # lists holding tensors are stacked, so their gradients are kept

@@ -248,15 +248,11 @@ def _shape(a: Any) -> tuple[int, ...]:
 
 
 # -- softmax cross-entropy on integer labels ------------------------------------------------------------
-# NOTE: the backward rule needs softmax(z), which the forward pass has just computed. The forward keeps its
-# last result beside the loss array it returned, and the rule uses it only when handed that very array
-# (an identity check, so a stale or foreign entry is never used); otherwise it recomputes. Each entry is
-# used once, so a second backward pass (retain_graph) recomputes too.
-_LAST: tuple[Any, Any, Any] | None = None  # (the loss array returned, softmax(z), the row numbers)
+# NOTE: the backward rule needs softmax(z), which the forward pass has just computed: the forward saves it
+# (saves=True) with the row numbers, and the rule turns that array into the gradient in place.
 
 
-def _sce_forward(z: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> np.ndarray:
-    global _LAST
+def _sce_forward(z: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> tuple[np.ndarray, Any]:
     if z.ndim == 2 and labels.ndim == 1 and z.shape[0]:
         # the common case, lean: one pass each of max, exp, sum, log; softmax kept for the backward
         # (NumPy's ufunc reductions called directly: z.max, e.sum and .all go through Python wrappers)
@@ -277,30 +273,28 @@ def _sce_forward(z: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> 
             else:
                 out = losses
             e /= s
-            _LAST = (out, e, rows)
-            return out
+            return out, (e, rows)  # (finite row maxima, so no dead rows: the rule's saved softmax is complete)
     lsm = _log_softmax_forward(z, -1)
     losses = -np.take_along_axis(lsm, labels[..., None], axis=-1)[..., 0]
     if reduction == "mean":
-        return np.asarray(losses.mean())
+        return np.asarray(losses.mean()), None
     if reduction == "sum":
-        return np.asarray(losses.sum())
-    return losses
+        return np.asarray(losses.sum()), None
+    return losses, None
 
 
 def _scale(reduction: str, labels: np.ndarray) -> float:
     return 1.0 / labels.size if reduction == "mean" and labels.size else 1.0
 
 
-def _sce_vjp(g: Any, ans: Any, z: Any, labels: np.ndarray, reduction: str = "mean") -> Any:
-    global _LAST
+def _sce_vjp(
+    needs: tuple, g: Any, ans: Any, z: Any, labels: np.ndarray, reduction: str = "mean", saved: Any = None
+) -> tuple:
+    if not needs[0]:  # (the labels never need a gradient: they are integers)
+        return None, None
     if type(g) is ndarray and type(z) is ndarray:
-        last = _LAST
-        cached = last is not None and last[0] is ans
-        if cached:
-            _LAST = None
-            d = last[1]  # softmax(z) from the forward pass, which had finite row maxima (so no dead rows)
-            rows = last[2]
+        if saved is not None:
+            d, rows = saved  # softmax(z) from the forward pass, which had finite row maxima (so no dead rows)
         else:
             d = _softmax_forward(z, -1)
             rows = np.arange(d.shape[0]) if d.ndim == 2 else None
@@ -308,19 +302,25 @@ def _sce_vjp(g: Any, ans: Any, z: Any, labels: np.ndarray, reduction: str = "mea
             d[rows, labels] -= 1
         else:
             np.put_along_axis(d, labels[..., None], np.take_along_axis(d, labels[..., None], axis=-1) - 1, axis=-1)
-        if not cached:
+        if saved is None:
             dead = _dead_rows(z)
             if dead is not None:
                 d[dead] = 0
-        d *= g * _scale(reduction, labels) if reduction != "none" else g[..., None] * _scale(reduction, labels)
-        return d
+        scale = _scale(reduction, labels)
+        if reduction == "none":
+            d *= g[..., None] * scale
+        elif g.shape == () and g.dtype.kind == "f":
+            d *= float(g) * scale  # (a Python number: NumPy makes no 0-d array for the product)
+        else:
+            d *= g * scale
+        return d, None
     onehot = _onehot(labels, z.shape[-1], z.dtype)
     d = subtract(softmax(z, axis=-1), onehot)
     dead = _dead_rows(getattr(z, "_data", z))
     if dead is not None:
         d = where(dead[..., None], 0, d)
     gs = expand_dims(g, -1) if reduction == "none" else g
-    return multiply(d, gs * _scale(reduction, labels))
+    return multiply(d, gs * _scale(reduction, labels)), None
 
 
 def _sce_jvp(t: Any, ans: Any, z: Any, labels: np.ndarray, reduction: str = "mean") -> Any:
@@ -349,7 +349,9 @@ def _dead_rows(z: np.ndarray) -> np.ndarray | None:
     return dead if dead.any() else None
 
 
-softmax_cross_entropy = defprim("softmax_cross_entropy", _sce_forward, vjp=_sce_vjp, jvp=_sce_jvp)
+softmax_cross_entropy = defprim(
+    "softmax_cross_entropy", _sce_forward, vjp=JointRules(_sce_vjp, 2), jvp=(_sce_jvp,), saves=True
+)
 softmax_cross_entropy.doc = (
     "Cross-entropy of softmax(z) over the last axis against integer labels (params: labels, reduction)."
 )
