@@ -229,3 +229,21 @@ def test_full_mean_forward_is_numpys_mean(dtype, rng) -> None:
         got = cr.mean(cr.tensor(x)).data
         want = np.mean(x)
         assert got.dtype == want.dtype and got == want
+
+
+def test_the_cached_zero_and_one_change_no_result_dtype() -> None:
+    from chainrule.ops._base import one_of, zero_of
+
+    for dtype in (np.float16, np.float32, np.float64):
+        a = np.array([-1.5, 0.0, 2.0], dtype=dtype)
+        assert zero_of(a).dtype == dtype and one_of(a).dtype == dtype and not zero_of(a).flags.writeable
+        assert zero_of(a) is zero_of(a.copy())  # one per dtype
+        t = cr.tensor(a, requires_grad=True)
+        y = cr.relu(t)
+        assert y.dtype == dtype and y.data.tolist() == [0.0, 0.0, 2.0]
+        y.backward(np.ones(3, dtype=dtype))
+        assert t.grad.dtype == dtype and t.grad.tolist() == [0.0, 0.0, 1.0]  # 0 at the kink, as before
+    for a in (np.array([1, -2]), np.array([True, False]), 3.0, [1.0, -1.0]):
+        assert type(zero_of(a)) is int and type(one_of(a)) is int  # NumPy's own promotion of the Python int
+        np.testing.assert_array_equal(np.asarray(cr.relu(a)), np.maximum(a, 0))
+        assert np.asarray(cr.relu(a)).dtype == np.asarray(np.maximum(a, 0)).dtype

@@ -23,3 +23,38 @@ def zeros_like_grad(g: Any, x: Any) -> np.ndarray:
 
 def shape_of(x: Any) -> tuple[int, ...]:
     return np.shape(data_of(x))
+
+
+#: 0 and 1 as read-only 0-d arrays, per floating dtype (filled on first use)
+ZEROS: dict[np.dtype, np.ndarray] = {}
+ONES: dict[np.dtype, np.ndarray] = {}
+
+
+def _constant(table: dict, value: int, a: Any) -> Any:
+    if type(a) is not np.ndarray or a.dtype.kind != "f":
+        return value
+    c = np.full((), value, dtype=a.dtype)
+    c.flags.writeable = False
+    table[a.dtype] = c
+    return c
+
+
+def zero_of(a: Any) -> Any:
+    """0 for combining with the float array ``a``: a 0-d array of its dtype (NumPy 2 takes the Python int 0
+    through a slower promotion path, about 0.35 us more a call on 64x128 float32 arrays, for the same result);
+    the int 0 for anything else.
+    """
+    if type(a) is np.ndarray:
+        c = ZEROS.get(a.dtype)
+        if c is not None:
+            return c
+    return _constant(ZEROS, 0, a)
+
+
+def one_of(a: Any) -> Any:
+    """1 for combining with the float array ``a``, as :func:`zero_of` gives 0."""
+    if type(a) is np.ndarray:
+        c = ONES.get(a.dtype)
+        if c is not None:
+            return c
+    return _constant(ONES, 1, a)

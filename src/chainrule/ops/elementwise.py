@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidArgumentError
-from ._base import data_of, defprim, zeros_like_grad
+from ._base import data_of, defprim, zero_of, zeros_like_grad
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -116,10 +116,10 @@ sigmoid = defprim("sigmoid", _sigmoid, vjp=lambda g, ans, x: g * (ans * (1.0 - a
 
 
 def _relu(x: np.ndarray) -> np.ndarray:
-    return np.maximum(x, 0)
+    return np.maximum(x, zero_of(x))
 
 
-relu = defprim("relu", _relu, vjp=lambda g, ans, x: g * (x > 0), jvp="elementwise")
+relu = defprim("relu", _relu, vjp=lambda g, ans, x: g * (x > zero_of(x)), jvp="elementwise")
 
 
 def _leaky_relu(x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..primitive import JointRules, VariadicRules
 from ..tensor import Tensor
-from ._base import defprim
+from ._base import defprim, one_of, zero_of
 from .elementwise import multiply, subtract, where
 from .linalg import matmul
 from .nn_functional import _log_softmax_forward, _softmax_forward, softmax
@@ -106,13 +106,13 @@ affine.doc = "x @ w + b in one node: w of shape (in, out), b of shape (out,), x 
 # -- affine_relu: max(x @ w + b, 0), a dense layer and its ReLU -------------------------------------------
 def _affine_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = _affine_forward(x, w, b)  # a fresh array: the ReLU runs in place on it
-    return np.maximum(out, 0, out=out)
+    return np.maximum(out, zero_of(out), out=out)
 
 
 def _affine_relu_vjp(needs: tuple, g: Any, ans: Any, x: Any, w: Any, b: Any) -> tuple:
     # affine's rules with g replaced by d = g * (ans > 0), made once for all three (a joint rule for that)
     if type(g) is ndarray and type(ans) is ndarray:
-        d = g * (ans > 0)
+        d = g * (ans > zero_of(ans))
     else:
         d = multiply(g, ans > 0)  # under create_graph: recorded (the comparison is a constant mask)
     return _affine_vjp(needs, d, ans, x, w, b)
@@ -141,9 +141,12 @@ def _relu_mlp_forward(x: np.ndarray, *weights: np.ndarray) -> tuple[np.ndarray, 
             "arrays after x"
         )
     inputs = [x]
+    zero = None
     for i in range(0, last, 2):
         x = _affine_forward(x, weights[i], weights[i + 1])  # a fresh array: the ReLU runs in place on it
-        np.maximum(x, 0, out=x)
+        if zero is None:
+            zero = zero_of(x)
+        np.maximum(x, zero, out=x)
         inputs.append(x)
     return _affine_forward(x, weights[last], weights[last + 1]), inputs
 
@@ -169,6 +172,7 @@ def _relu_mlp_vjp(needs: tuple, g: Any, ans: Any, x: Any, *weights: Any, saved: 
         return tuple(grads)
     d = g
     plain = type(g) is ndarray and len(g.shape) == 2 and type(inputs[-1]) is ndarray
+    zero = zero_of(inputs[-1])
     for k in range(len(weights) // 2 - 1, -1, -1):
         wi = 2 * k + 1  # weights[2k] is input wi, its bias input wi + 1
         w = weights[wi - 1]
@@ -190,7 +194,7 @@ def _relu_mlp_vjp(needs: tuple, g: Any, ans: Any, x: Any, *weights: Any, saved: 
         if k == 0:
             grads[0] = dx
         elif type(dx) is ndarray:
-            dx *= inputs[k] > 0  # (the product just made: nobody else holds it)
+            dx *= inputs[k] > zero  # (the product just made: nobody else holds it)
             d = dx
         else:
             d = multiply(dx, inputs[k] > 0)  # under create_graph: recorded (the comparison is a constant mask)
@@ -299,7 +303,7 @@ def _sce_vjp(
             d = _softmax_forward(z, -1)
             rows = np.arange(d.shape[0]) if d.ndim == 2 else None
         if d.ndim == 2 and labels.ndim == 1:
-            d[rows, labels] -= 1
+            d[rows, labels] -= one_of(d)
         else:
             np.put_along_axis(d, labels[..., None], np.take_along_axis(d, labels[..., None], axis=-1) - 1, axis=-1)
         if saved is None:
