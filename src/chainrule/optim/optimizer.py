@@ -143,6 +143,7 @@ class SGD(Optimizer):
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self.weight_decay = float(weight_decay)
+        self._lr_made: tuple | None = None  # (lr, dtype, lr as a 0-d array of dtype): see _lr_array
 
     hyper = ("momentum", "nesterov", "weight_decay")
 
@@ -162,14 +163,15 @@ class SGD(Optimizer):
             if g is None:
                 continue
             data = p._data
-            if data.base is not None:  # a view: copy on write, as p._own_data() does
-                p._own_data()
-                data = p._data
-            if type(g) is not np.ndarray and isinstance(g, Tensor):
-                g = g._data
-            if type(g) is np.ndarray and g.dtype is not dtype:  # lr in the gradient's dtype, as `lr * g` casts it
-                dtype = g.dtype
-                scale = np.asarray(lr, dtype=dtype)
+            if type(g) is not np.ndarray or g.dtype is not dtype or data.base is not None:
+                if data.base is not None:  # a view: copy on write, as p._own_data() does
+                    p._own_data()
+                    data = p._data
+                if type(g) is not np.ndarray and isinstance(g, Tensor):
+                    g = g._data
+                if type(g) is np.ndarray and g.dtype is not dtype:  # lr in the gradient's dtype, as `lr * g` casts it
+                    dtype = g.dtype
+                    scale = self._lr_array(lr, dtype)
             delta = g * scale if type(g) is np.ndarray else lr * g
             try:
                 data -= delta  # (in place, NumPy's "same_kind" casting: a float64 step into float32 is fine)
@@ -182,6 +184,13 @@ class SGD(Optimizer):
             changed.append(data)
         if changed:  # (p._bump() for all of them: graphs that cached the old values refuse to use them)
             note_changes(changed)
+
+    def _lr_array(self, lr: float, dtype: np.dtype) -> np.ndarray:
+        """The learning rate as a 0-d array of ``dtype``, made again only when either changes."""
+        made = self._lr_made
+        if made is None or made[0] != lr or made[1] is not dtype:
+            made = self._lr_made = (lr, dtype, np.asarray(lr, dtype=dtype))
+        return made[2]
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         if self.weight_decay:
