@@ -626,3 +626,19 @@ def test_an_optimizer_step_racing_another_thread_still_flags_what_it_changed() -
     p2.grad = None
     with pytest.raises(cr.InplaceError, match="multiply"):
         y.backward()
+
+
+def test_a_one_input_node_caches_its_array_and_still_shows_one_entry_per_input() -> None:
+    x = cr.tensor([0.5, -1.0], requires_grad=True)
+    y = cr.tanh(x)
+    node = y.node
+    assert type(node.raw) is tuple and len(node.raw) == 1 and node.raw[0] is x.data
+    assert node.parents == (x,) and not node.freed
+    cr.gradcheck_graph(cr.sum(cr.exp(y)))  # each rule alone, at the cached values
+    z = cr.exp(y)
+    z.sum().backward(create_graph=True)  # the rules on tensors (the general path) get the tuple form too
+    np.testing.assert_allclose(x.grad.data, np.exp(np.tanh(x.data)) * (1 - np.tanh(x.data) ** 2))
+    x.grad = None
+    cr.tanh(x).sum().backward()
+    y.sum().backward()
+    assert node.freed and node.raw is None and node.parents == (x,)

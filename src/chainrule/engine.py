@@ -141,14 +141,16 @@ class Node:
     # gradient (``tanh(y)``, ``y * 2.0``: most nodes of a long chain), that one parent without a tuple around
     # it. Each tuple holding a node is one more object for Python's cyclic garbage collector to track and
     # traverse again and again while a long graph grows; ``parents`` gives the tuple form either way.
+    # ``_raw`` likewise holds the inputs' arrays as a tuple, or for a one-input operation recorded by bind
+    # that one array (no tuple to make, count and untrack at every op of a chain); ``raw`` is the tuple form.
     # ``saved`` is set only on nodes of a saving primitive (``saves=True``), until its rule takes it.
-    __slots__ = ("prim", "args", "raw", "params", "ans", "links", "stamp", "meta", "saved", "__weakref__")
+    __slots__ = ("prim", "args", "_raw", "params", "ans", "links", "stamp", "meta", "saved", "__weakref__")
 
     def __init__(self, prim: Any, args: tuple, raw: Any, params: dict, ans: Any, parents: tuple) -> None:
         # NOTE: Tensor's bind() fills these same slots inline, without this call, on its hot path
         self.prim = prim
         self.args = args
-        self.raw = raw  # the inputs' arrays, cached for the backward rules; None once freed
+        self._raw = raw  # the inputs' arrays, cached for the backward rules; None once freed
         self.params = params
         self.ans = ans
         self.links = parents
@@ -156,12 +158,24 @@ class Node:
         self.meta: dict | None = None  # hooks, retained tensors, source lines, module scope
 
     @property
+    def raw(self) -> tuple | None:
+        """The inputs' arrays as the node cached them, one per input (None once the backward pass freed them)."""
+        raw = self._raw
+        return raw if raw is None or type(raw) is tuple else (raw,)
+
+    @raw.setter
+    def raw(self, value: tuple | None) -> None:
+        self._raw = value
+
+    @property
     def parents(self) -> tuple:
         """The parent of each input (None where no gradient flows), one entry per input."""
         links = self.links
         if type(links) is tuple:
             return links
-        raw = self.raw
+        raw = self._raw
+        if raw is not None and type(raw) is not tuple:  # (one input's array: a one-input node)
+            return (links,)
         if raw is None and self.meta is not None:  # freed: a recording may have kept the inputs
             raw = self.meta.get("raw")
         if raw is None:  # freed: the engine left one None per input in args
@@ -178,10 +192,10 @@ class Node:
 
     @property
     def freed(self) -> bool:
-        return self.raw is None
+        return self._raw is None
 
     def __repr__(self) -> str:
-        state = "freed" if self.raw is None else "live"
+        state = "freed" if self._raw is None else "live"
         return f"<Node {self.prim.name} ({state})>"
 
 
@@ -349,7 +363,7 @@ def backprop(
             g = _apply_node_meta(node, g)
         if want is not None and id(node) in want:
             found[id(node)] = g
-        raw = node.raw
+        raw = node._raw
         if raw is None:
             raise GraphFreedError(
                 f"backward through {node.prim.name} a second time: its cached values were released "
@@ -372,9 +386,13 @@ def backprop(
                 rule = None
             if rule is None:
                 rule = prim.vjp_rule(0)  # raises, naming the op
-            gi = rule(g, node.ans, *raw, **params) if params else rule(g, node.ans, *raw)
-            if gi is not None:
+            if type(raw) is tuple:
+                gi = rule(g, node.ans, *raw, **params) if params else rule(g, node.ans, *raw)
                 r = raw[0]
+            else:  # a one-input node's array itself (see Node)
+                gi = rule(g, node.ans, raw, **params) if params else rule(g, node.ans, raw)
+                r = raw
+            if gi is not None:
                 if gi.shape != r.shape or (gi.dtype is not r.dtype and gi.dtype != r.dtype) or extras is not None:
                     gi = _fitted(node, 0, gi, r, extras)
                 prev = get(links)
@@ -385,6 +403,8 @@ def backprop(
                 else:
                     _accumulate(grads, owned, links, prev, gi)
         else:
+            if type(raw) is not tuple:
+                raw = (raw,)
             if create_graph:
                 ans = wrap(node.ans, node)
                 inputs = [
@@ -442,10 +462,10 @@ def backprop(
                 else:
                     _accumulate(grads, owned, p, prev, gi)
         if not retain_graph:  # release the cached arrays as soon as this node is done
-            node.raw = None
+            node._raw = None
             node.ans = None
             # (a bare parent leaves one None per input in args, so that parents still has one entry per input)
-            node.args = () if type(links) is tuple else _FREED_ARGS[len(raw)]
+            node.args = () if type(links) is tuple or type(raw) is not tuple else _FREED_ARGS[len(raw)]
         # the next node is the latest-stamped one waiting (on a chain, simply the parent just reached)
         if nxt is not None:
             node = heappushpop(heap, (-nxt.stamp, id(nxt), nxt))[2] if heap and -heap[0][0] > nxt.stamp else nxt

@@ -83,7 +83,7 @@ def _make_var(leaf: Any, cuts: list[Node], who: str) -> tuple[Any, Tensor]:
         chain.append(x)
         x = x._primal
     if isinstance(x, Tensor) and x.requires_grad:
-        node = Node(_IDENTITY, (x,), [x._data], {}, x._data, (x._node or x,))
+        node = Node(_IDENTITY, (x,), (x._data,), {}, x._data, (x._node or x,))
         var = Tensor._wrap(x._data, node, True)
         cuts.append(node)
     else:

@@ -572,7 +572,7 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
             node = _new(Node)
             node.prim = prim
             node.args = ()
-            node.raw = (xd,)
+            node._raw = xd  # (the one input's array, no tuple: see Node)
             node.params = params if params else _NO_PARAMS  # (one shared empty dict: no dict per node)
             node.ans = out
             node.links = x._node or x  # (the parent of the only input, without a tuple: see Node)
@@ -708,7 +708,7 @@ def bind2(prim: Primitive, x: Any, y: Any, params: dict) -> Any:
         node.prim = prim
         # a tensor input that needs no gradient is kept, so an in-place change of it can be detected
         node.args = (x, y) if (tx and px is None) or (ty and py is None) else ()
-        node.raw = (xd, yd)
+        node._raw = (xd, yd)
         node.params = params
         node.ans = out
         node.links = (px, py) if py is not None else px  # (input 0's parent alone when it is the only one)
