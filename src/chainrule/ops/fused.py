@@ -44,11 +44,14 @@ ndarray = np.ndarray
 _add_reduce = np.add.reduce
 _max_reduce = np.maximum.reduce
 _and_reduce = np.logical_and.reduce
+# (module-level names for the calls on the hot path: one lookup each instead of two)
+_matmul = np.matmul
+_maximum = np.maximum
 
 
 # -- affine: x @ w + b ------------------------------------------------------------------------------------
 def _affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = np.matmul(x, w)
+    out = _matmul(x, w)
     # NOTE: the product is a fresh array: add the bias into it instead of allocating another (where the sum
     # keeps the product's dtype; the identity test spares the result_type call in the usual case)
     if (type(b) is ndarray and b.dtype is out.dtype) or out.dtype == np.result_type(out, b):
@@ -106,7 +109,7 @@ affine.doc = "x @ w + b in one node: w of shape (in, out), b of shape (out,), x 
 # -- affine_relu: max(x @ w + b, 0), a dense layer and its ReLU -------------------------------------------
 def _affine_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = _affine_forward(x, w, b)  # a fresh array: the ReLU runs in place on it
-    return np.maximum(out, zero_of(out), out=out)
+    return _maximum(out, zero_of(out), out=out)
 
 
 def _affine_relu_vjp(needs: tuple, g: Any, ans: Any, x: Any, w: Any, b: Any) -> tuple:
@@ -146,7 +149,7 @@ def _relu_mlp_forward(x: np.ndarray, *weights: np.ndarray) -> tuple[np.ndarray, 
         x = _affine_forward(x, weights[i], weights[i + 1])  # a fresh array: the ReLU runs in place on it
         if zero is None:
             zero = zero_of(x)
-        np.maximum(x, zero, out=x)
+        _maximum(x, zero, out=x)
         inputs.append(x)
     return _affine_forward(x, weights[last], weights[last + 1]), inputs
 

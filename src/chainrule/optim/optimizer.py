@@ -10,6 +10,8 @@ import numpy as np
 from ..engine import no_grad, note_changes
 from ..tensor import Tensor
 
+ndarray = np.ndarray
+
 
 class Optimizer:
     """Holds the parameters to update and any per-parameter state (momentum buffers ...)."""
@@ -163,16 +165,16 @@ class SGD(Optimizer):
             if g is None:
                 continue
             data = p._data
-            if type(g) is not np.ndarray or g.dtype is not dtype or data.base is not None:
+            if type(g) is not ndarray or g.dtype is not dtype or data.base is not None:
                 if data.base is not None:  # a view: copy on write, as p._own_data() does
                     p._own_data()
                     data = p._data
-                if type(g) is not np.ndarray and isinstance(g, Tensor):
+                if type(g) is not ndarray and isinstance(g, Tensor):
                     g = g._data
-                if type(g) is np.ndarray and g.dtype is not dtype:  # lr in the gradient's dtype, as `lr * g` casts it
+                if type(g) is ndarray and g.dtype is not dtype:  # lr in the gradient's dtype, as `lr * g` casts it
                     dtype = g.dtype
                     scale = self._lr_array(lr, dtype)
-            delta = g * scale if type(g) is np.ndarray else lr * g
+            delta = g * scale if type(g) is ndarray else lr * g
             try:
                 data -= delta  # (in place, NumPy's "same_kind" casting: a float64 step into float32 is fine)
             except ValueError:
