@@ -234,3 +234,26 @@ def test_sgd_with_a_gradient_of_the_wrong_shape_raises_instead_of_copying() -> N
     with pytest.raises(ValueError):
         cr.optim.SGD([p], lr=0.1).step()
     np.testing.assert_array_equal(p.data, [1.0, 2.0])
+
+
+def test_an_sgd_step_that_fails_still_flags_the_parameters_it_changed() -> None:
+    w = cr.tensor(np.ones((3, 2)), requires_grad=True)
+    other = cr.tensor(np.ones(2), requires_grad=True)
+    y = cr.sum(cr.tensor(np.ones((1, 3))) @ w)
+    w.grad, other.grad = np.ones((3, 2)), np.ones(5)  # the second gradient has the wrong shape
+    with pytest.raises(ValueError):
+        cr.optim.SGD([w, other], lr=0.1).step()
+    assert np.allclose(w.data, 0.9)  # the first update happened ...
+    with pytest.raises(cr.InplaceError):  # ... and a graph that cached the old values refuses to use them
+        y.backward()
+
+
+@pytest.mark.parametrize("grad", [np.array([1, 2, 3]), np.array([True, False, True])])
+def test_sgd_steps_integer_and_bool_gradients_as_lr_times_g(grad) -> None:
+    fast = cr.tensor(np.ones(3), requires_grad=True)
+    slow = cr.tensor(np.ones(3), requires_grad=True)
+    fast.grad, slow.grad = grad, grad
+    cr.optim.SGD([fast], lr=0.1).step()
+    cr.optim.SGD([slow], lr=0.1, momentum=0.5).step()  # the general path: p -= lr * g
+    np.testing.assert_allclose(fast.data, 1 - 0.1 * grad)
+    np.testing.assert_allclose(slow.data, fast.data)

@@ -190,3 +190,83 @@ def test_mlp_weights_changed_in_place_after_the_forward_pass_are_refused() -> No
         net.dense2.weight.sub_(1.0)
     with pytest.raises(cr.InplaceError, match="relu_mlp: input 3"):
         loss.backward()
+
+
+def test_a_saving_forward_must_return_the_answer_and_what_it_saved() -> None:
+    rule = cr.JointRules(lambda needs, g, ans, x, saved=None: (g * np.exp(x),), 1)
+    op = cr.primitive("test_saving_forgot", np.exp, vjp=rule, saves=True, register=False)
+    for x in (np.array([0.0, 1.0]), cr.tensor(np.zeros((2, 3)), requires_grad=True), cr.tensor(np.zeros(3))):
+        with pytest.raises(TypeError, match=r"test_saving_forgot: .*returns \(ans, saved\).*got an array of shape"):
+            op(x)
+    with pytest.raises(TypeError, match="keyword argument saved; give the rule a parameter saved=None"):
+        cr.primitive(
+            "test_saving_no_keyword",
+            lambda x: (np.exp(x), None),
+            vjp=cr.JointRules(lambda needs, g, ans, x: (g,), 1),
+            saves=True,
+            register=False,
+        )
+
+
+def _composed_mlp(x, *weights):
+    h = x
+    for i in range(0, len(weights), 2):
+        h = cr.matmul(h, weights[i]) + weights[i + 1]
+        h = cr.relu(h) if i < len(weights) - 2 else h
+    return h
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        [(3,), (3, 4), (1, 4), (4, 2), (2,)],  # a row bias on a vector input: the output gains an axis
+        [(1, 3), (3, 4), (5, 4), (4, 2), (2,)],  # a bias with more rows than x: the batch grows at layer 1
+        [(1, 3), (3, 4), (4,), (4, 2), (5, 2)],  # ... or at the last layer
+        [(2, 3), (3, 4), (2, 1, 4), (4, 2), ()],  # a batch axis from the bias; a 0-d bias
+    ],
+)
+def test_fused_layers_broadcast_their_biases_as_the_composition_does(shapes, rng) -> None:
+    arrays = [rng.standard_normal(s) for s in shapes]
+    for fused, composed, n in (
+        (cr.relu_mlp, _composed_mlp, 5),
+        (cr.affine, lambda x, w, b: cr.matmul(x, w) + b, 3),
+        (cr.affine_relu, lambda x, w, b: cr.relu(cr.matmul(x, w) + b), 3),
+    ):
+        a = [cr.tensor(v, requires_grad=True) for v in arrays[:n]]
+        b = [cr.tensor(v, requires_grad=True) for v in arrays[:n]]
+        ya, yb = fused(*a), composed(*b)
+        assert ya.shape == yb.shape
+        np.testing.assert_allclose(ya.data, yb.data, rtol=1e-12)
+        seed = rng.standard_normal(ya.shape)
+        ya.backward(seed)
+        yb.backward(seed)
+        for ta, tb in zip(a, b, strict=True):
+            assert ta.grad.shape == ta.shape
+            np.testing.assert_allclose(ta.grad, tb.grad, rtol=1e-10, atol=1e-12)
+
+
+def test_fused_layers_take_nested_lists_and_refuse_a_vector_weight_by_layer(rng) -> None:
+    x = cr.tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    ref = cr.tensor(x.data, requires_grad=True)
+    w1, w2 = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    cr.relu_mlp(x, w1.tolist(), [0.5] * 4, w2, np.zeros(2)).sum().backward()
+    _composed_mlp(ref, w1, np.full(4, 0.5), w2, np.zeros(2)).sum().backward()
+    np.testing.assert_allclose(x.grad, ref.grad, rtol=1e-12)
+    with pytest.raises(cr.ShapeError, match=r"relu_mlp, layer 2: .*weight must be a matrix .* got shape \(4,\)"):
+        cr.relu_mlp(x, w1, np.zeros(4), np.ones(4), 0.0)
+    net = cr.nn.MLP([3, 4, 1], seed=0, dtype=np.float64)  # a layer given a vector weight: the layers run one by one
+    net.dense2.weight = cr.tensor(np.ones(4), requires_grad=True)
+    net.dense2.bias = cr.tensor(0.0, requires_grad=True)
+    y = net(cr.tensor(x.data))
+    assert y.shape == (2,) and y.node.name != "relu_mlp"
+    y.sum().backward()
+    assert net.dense2.weight.grad.shape == (4,)
+
+
+def test_a_float16_mean_loss_adds_up_in_float32_as_numpy_does(rng) -> None:
+    z = rng.standard_normal((20000, 5)).astype(np.float16) * 4
+    labels = rng.integers(0, 5, 20000)
+    fused = cr.cross_entropy(cr.tensor(z), labels).data
+    composed = cr.mean(-cr.squeeze(cr.take_along_axis(cr.log_softmax(cr.tensor(z)), labels[:, None], axis=-1), -1))
+    assert fused.dtype == np.float16 and np.isfinite(fused)
+    np.testing.assert_allclose(float(fused), float(composed.data), rtol=2e-3)

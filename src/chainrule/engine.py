@@ -143,7 +143,8 @@ class Node:
     # traverse again and again while a long graph grows; ``parents`` gives the tuple form either way.
     # ``_raw`` likewise holds the inputs' arrays as a tuple, or for a one-input operation recorded by bind
     # that one array (no tuple to make, count and untrack at every op of a chain); ``raw`` is the tuple form.
-    # ``saved`` is set only on nodes of a saving primitive (``saves=True``), until its rule takes it.
+    # ``saved`` is set only on nodes of a saving primitive (``saves=True``): a one-item list until its rule
+    # takes the item.
     __slots__ = ("prim", "args", "_raw", "params", "ans", "links", "stamp", "meta", "saved", "__weakref__")
 
     def __init__(self, prim: Any, args: tuple, raw: Any, params: dict, ans: Any, parents: tuple) -> None:
@@ -421,9 +422,11 @@ def backprop(
                 if prim.saves:
                     # NOTE: what the forward pass saved goes to the rule once, to use up (a second pass with the
                     # graph retained, or create_graph, which needs recorded values, gets None: the rule recomputes)
-                    saved = None if create_graph else getattr(node, "saved", None)
-                    if saved is not None:
-                        node.saved = None
+                    box = None if create_graph else getattr(node, "saved", None)
+                    try:
+                        saved = box.pop() if box else None  # (one call, atomic: two threads never both get it)
+                    except IndexError:  # (another thread took it just now)
+                        saved = None
                     joint = vjps.rule(needs, g, ans, *inputs, saved=saved, **params)
                 else:
                     joint = vjps.rule(needs, g, ans, *inputs, **params)

@@ -20,6 +20,7 @@ Rules are written with chainrule's own operations, so the backward pass can itse
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -81,12 +82,17 @@ class Primitive:
                 f"primitive {name!r}: saves=True needs one backward rule for all inputs, vjp=JointRules(rule, n), "
                 "which receives the saved values as its keyword argument saved"
             )
+        if saves and not _takes_keyword(vjps.rule, "saved"):
+            raise TypeError(
+                f"primitive {name!r}: saves=True hands the saved values to the joint rule as its keyword argument "
+                "saved; give the rule a parameter saved=None (None where there is nothing saved to give)"
+            )
         self.name = name
         self.saves = bool(saves)
         # a saving forward returns (ans, saved); everything but the recording (constants, forward mode,
         # gradcheck) calls .forward and gets the answer alone
         self.forward_saving = forward if saves else None
-        self.forward = _answer_of(forward) if saves else forward
+        self.forward = _answer_of(forward, name) if saves else forward
         self.vjps = vjps
         self.jvps = jvps
         self.differentiable = differentiable
@@ -122,11 +128,34 @@ class Primitive:
         return f"<primitive {self.name}>"
 
 
-def _answer_of(forward: Callable[..., Any]) -> Callable[..., Any]:
+def _takes_keyword(fn: Callable[..., Any], name: str) -> bool:
+    """Whether ``fn`` accepts the keyword argument ``name`` (True where its signature cannot be read)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(
+        p.kind is p.VAR_KEYWORD or (p.name == name and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+        for p in params
+    )
+
+
+def not_a_saving_result(name: str, out: Any) -> TypeError:
+    """The error for a ``saves=True`` forward function that returned something other than ``(ans, saved)``."""
+    what = f"an array of shape {out.shape}" if hasattr(out, "shape") else f"a {type(out).__name__}"
+    return TypeError(
+        f"{name}: a primitive made with saves=True returns (ans, saved) from its forward function, got {what}"
+    )
+
+
+def _answer_of(forward: Callable[..., Any], name: str) -> Callable[..., Any]:
     """A saving forward function without its saved values."""
 
     def answer(*inputs: Any, **params: Any) -> Any:
-        return forward(*inputs, **params)[0]
+        out = forward(*inputs, **params)
+        if type(out) is not tuple or len(out) != 2:
+            raise not_a_saving_result(name, out)
+        return out[0]
 
     answer.__doc__ = forward.__doc__
     answer.__name__ = getattr(forward, "__name__", "forward")

@@ -16,7 +16,7 @@ import numpy as np
 from . import engine
 from .engine import GRAD_MODE, STATE, Node, backprop, check_seed, next_stamp, node_meta, note_change
 from .errors import DtypeError, InplaceError, NoGradientError, NonScalarBackwardError
-from .primitive import Primitive
+from .primitive import Primitive, not_a_saving_result
 
 ndarray = np.ndarray
 _asarray = np.asarray
@@ -659,7 +659,10 @@ def _bind_any(prim: Primitive, args: tuple, params: dict, saving: bool) -> Any:
     saved = None
     try:
         if saving:
-            out, saved = prim.forward_saving(*raw, **params)
+            out = prim.forward_saving(*raw, **params)
+            if type(out) is not tuple or len(out) != 2:
+                raise not_a_saving_result(prim.name, out)
+            out, saved = out
         else:
             out = prim.forward(*raw, **params)
     except ValueError as e:
@@ -734,8 +737,8 @@ def _record(
 ) -> Tensor:
     """The recording half of :func:`bind`: a node for the backward pass and the tensor that points to it."""
     node = Node(prim, args, raw, params, out, parents)
-    if saved is not None:  # (what a saving forward kept for the backward rule: see bind_saving)
-        node.saved = saved
+    if saved is not None:  # (what a saving forward kept for the backward rule, in a box: see engine.backprop)
+        node.saved = [saved]
     extras = STATE.extras
     if extras is not None:
         extras.on_node(node, out)

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..primitive import JointRules, VariadicRules
 from ..tensor import Tensor
 from ._base import defprim, one_of, zero_of
@@ -38,7 +39,7 @@ from .elementwise import multiply, subtract, where
 from .linalg import matmul
 from .nn_functional import _log_softmax_forward, _softmax_forward, softmax
 from .reduce import sum
-from .shape import expand_dims, reshape, swapaxes
+from .shape import broadcast_to, expand_dims, reshape, swapaxes
 
 ndarray = np.ndarray
 _add_reduce = np.add.reduce
@@ -47,31 +48,42 @@ _and_reduce = np.logical_and.reduce
 # (module-level names for the calls on the hot path: one lookup each instead of two)
 _matmul = np.matmul
 _maximum = np.maximum
+_FLOAT16, _FLOAT32 = np.dtype(np.float16), np.dtype(np.float32)
 
 
 # -- affine: x @ w + b ------------------------------------------------------------------------------------
 def _affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if type(w) is not ndarray or type(b) is not ndarray:  # (nested lists and numbers, as NumPy takes them)
+        w, b = np.asarray(w), np.asarray(b)
+    if len(w.shape) != 2:
+        raise ShapeError(f"affine: the weight must be a matrix of shape (in, out), got shape {w.shape}")
     out = _matmul(x, w)
     # NOTE: the product is a fresh array: add the bias into it instead of allocating another (where the sum
-    # keeps the product's dtype; the identity test spares the result_type call in the usual case)
-    if (type(b) is ndarray and b.dtype is out.dtype) or out.dtype == np.result_type(out, b):
-        out += b
-        return out
+    # keeps the product's dtype and shape; the identity test spares the result_type call in the usual case)
+    if b.dtype is out.dtype or out.dtype == np.result_type(out, b):
+        try:
+            out += b
+            return out
+        except ValueError:  # a bias that broadcasts the product to a larger shape, e.g. (1, out) for a 1-D x
+            pass
     return out + b
 
 
 def _affine_vjp(needs: tuple, g: Any, ans: Any, x: Any, w: Any, b: Any) -> tuple:
     """dx = g @ w^T, dw = x^T @ g (batch axes flattened), db = g summed over all axes but the last."""
+    x, w, b = (a if isinstance(a, (ndarray, Tensor)) else np.asarray(a) for a in (x, w, b))
     n_in, n_out = w.shape
     nd = len(g.shape)
     if type(g) is ndarray and type(w) is ndarray and type(x) is ndarray:
         dx = g @ w.T if needs[0] else None
         if not needs[1]:
             dw = None
-        elif x.ndim == 2:
+        elif x.ndim == 2 and nd == 2 and x.shape[0] == g.shape[0]:
             dw = x.T @ g
-        else:
-            dw = x.reshape(-1, n_in).T @ g.reshape(-1, n_out)  # 1-D x gives the outer product
+        else:  # batch axes flattened (a 1-D x gives the outer product; a bias may have broadcast x's batch)
+            if x.shape[:-1] != g.shape[:-1]:
+                x = np.broadcast_to(x, g.shape[:-1] + (n_in,))
+            dw = x.reshape(-1, n_in).T @ g.reshape(-1, n_out)
         if not needs[2]:
             db = None
         elif len(b.shape) != 1:
@@ -83,6 +95,8 @@ def _affine_vjp(needs: tuple, g: Any, ans: Any, x: Any, w: Any, b: Any) -> tuple
         return dx, dw, db
     # under create_graph: the same formulas, recorded
     dx = matmul(g, swapaxes(w, -1, -2)) if needs[0] else None
+    if needs[1] and x.shape[:-1] != g.shape[:-1]:
+        x = broadcast_to(x, g.shape[:-1] + (n_in,))
     dw = matmul(swapaxes(reshape(x, (-1, n_in)), -1, -2), reshape(g, (-1, n_out))) if needs[1] else None
     if not needs[2]:
         db = None
@@ -145,13 +159,18 @@ def _relu_mlp_forward(x: np.ndarray, *weights: np.ndarray) -> tuple[np.ndarray, 
         )
     inputs = [x]
     zero = None
-    for i in range(0, last, 2):
-        x = _affine_forward(x, weights[i], weights[i + 1])  # a fresh array: the ReLU runs in place on it
-        if zero is None:
-            zero = zero_of(x)
-        _maximum(x, zero, out=x)
-        inputs.append(x)
-    return _affine_forward(x, weights[last], weights[last + 1]), inputs
+    i = 0
+    try:
+        for i in range(0, last, 2):
+            x = _affine_forward(x, weights[i], weights[i + 1])  # a fresh array: the ReLU runs in place on it
+            if zero is None:
+                zero = zero_of(x)
+            _maximum(x, zero, out=x)
+            inputs.append(x)
+        i = last
+        return _affine_forward(x, weights[last], weights[last + 1]), inputs
+    except ShapeError as e:  # (say which layer)
+        raise ShapeError(f"relu_mlp, layer {i // 2 + 1}: {e}") from None
 
 
 def _layer_inputs(x: Any, weights: tuple) -> list[Any]:
@@ -174,7 +193,10 @@ def _relu_mlp_vjp(needs: tuple, g: Any, ans: Any, x: Any, *weights: Any, saved: 
     except ValueError:
         return tuple(grads)
     d = g
-    plain = type(g) is ndarray and len(g.shape) == 2 and type(inputs[-1]) is ndarray
+    x = inputs[0]
+    # (rows throughout: every layer's input has g's rows; a bias that broadcast the batch takes affine's rules)
+    plain = type(g) is ndarray and len(g.shape) == 2 and type(x) is ndarray and x.shape[:1] == g.shape[:1]
+    plain = plain and len(x.shape) == 2 and type(inputs[-1]) is ndarray
     zero = zero_of(inputs[-1])
     for k in range(len(weights) // 2 - 1, -1, -1):
         wi = 2 * k + 1  # weights[2k] is input wi, its bias input wi + 1
@@ -274,7 +296,9 @@ def _sce_forward(z: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> 
             losses = np.log(s[:, 0])
             losses -= picked
             if reduction == "mean":
-                out = np.asarray(_add_reduce(losses) / losses.shape[0], dtype=losses.dtype)
+                # (float16 adds up in float32, as np.mean does: a float16 sum overflows past 65504)
+                total = _add_reduce(losses, dtype=_FLOAT32) if losses.dtype is _FLOAT16 else _add_reduce(losses)
+                out = np.asarray(total / losses.shape[0], dtype=losses.dtype)
             elif reduction == "sum":
                 out = np.asarray(_add_reduce(losses), dtype=losses.dtype)
             else:

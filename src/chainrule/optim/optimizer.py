@@ -160,32 +160,37 @@ class SGD(Optimizer):
         lr = self.lr
         dtype = scale = None
         changed = []
-        for p in self.params:
-            g = p.grad
-            if g is None:
-                continue
-            data = p._data
-            if type(g) is not ndarray or g.dtype is not dtype or data.base is not None:
-                if data.base is not None:  # a view: copy on write, as p._own_data() does
-                    p._own_data()
-                    data = p._data
-                if type(g) is not ndarray and isinstance(g, Tensor):
-                    g = g._data
-                if type(g) is ndarray and g.dtype is not dtype:  # lr in the gradient's dtype, as `lr * g` casts it
-                    dtype = g.dtype
-                    scale = self._lr_array(lr, dtype)
-            delta = g * scale if type(g) is ndarray else lr * g
-            try:
-                data -= delta  # (in place, NumPy's "same_kind" casting: a float64 step into float32 is fine)
-            except ValueError:
-                if data.flags.writeable:  # (not a read-only array: a real error, e.g. of shapes)
-                    raise
-                p._own_data()  # read-only memory (a broadcast): the parameter gets its own copy
+        try:
+            for p in self.params:
+                g = p.grad
+                if g is None:
+                    continue
                 data = p._data
-                data -= delta
-            changed.append(data)
-        if changed:  # (p._bump() for all of them: graphs that cached the old values refuse to use them)
-            note_changes(changed)
+                if type(g) is not ndarray or g.dtype is not dtype or data.base is not None:
+                    if data.base is not None:  # a view: copy on write, as p._own_data() does
+                        p._own_data()
+                        data = p._data
+                    if type(g) is not ndarray and isinstance(g, Tensor):
+                        g = g._data
+                    if type(g) is ndarray and g.dtype.kind in "fc":  # lr in the gradient's dtype, as `lr * g` casts it
+                        if g.dtype is not dtype:
+                            dtype = g.dtype
+                            scale = self._lr_array(lr, dtype)
+                    else:  # a number, or integers: lr * g, as the general path computes it
+                        dtype = scale = None
+                delta = lr * g if scale is None else g * scale
+                try:
+                    data -= delta  # (in place, NumPy's "same_kind" casting: a float64 step into float32 is fine)
+                except ValueError:
+                    if data.flags.writeable:  # (not a read-only array: a real error, e.g. of shapes)
+                        raise
+                    p._own_data()  # read-only memory (a broadcast): the parameter gets its own copy
+                    data = p._data
+                    data -= delta
+                changed.append(data)
+        finally:
+            if changed:  # (p._bump() for all of them, even if a later one failed: graphs that cached the old values
+                note_changes(changed)  # refuse to use them)
 
     def _lr_array(self, lr: float, dtype: np.dtype) -> np.ndarray:
         """The learning rate as a 0-d array of ``dtype``, made again only when either changes."""
