@@ -71,7 +71,8 @@ def _affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _affine_vjp(needs: tuple, g: Any, ans: Any, x: Any, w: Any, b: Any) -> tuple:
     """dx = g @ w^T, dw = x^T @ g (batch axes flattened), db = g summed over all axes but the last."""
-    x, w, b = (a if isinstance(a, (ndarray, Tensor)) else np.asarray(a) for a in (x, w, b))
+    if type(x) is not ndarray or type(w) is not ndarray or type(b) is not ndarray:  # (tensors, lists, numbers)
+        x, w, b = (a if isinstance(a, (ndarray, Tensor)) else np.asarray(a) for a in (x, w, b))
     n_in, n_out = w.shape
     nd = len(g.shape)
     if type(g) is ndarray and type(w) is ndarray and type(x) is ndarray:
