@@ -164,10 +164,6 @@ class Node:
         raw = self._raw
         return raw if raw is None or type(raw) is tuple else (raw,)
 
-    @raw.setter
-    def raw(self, value: tuple | None) -> None:
-        self._raw = value
-
     @property
     def parents(self) -> tuple:
         """The parent of each input (None where no gradient flows), one entry per input."""

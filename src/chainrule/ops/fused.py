@@ -194,27 +194,13 @@ def _relu_mlp_vjp(needs: tuple, g: Any, ans: Any, x: Any, *weights: Any, saved: 
     except ValueError:
         return tuple(grads)
     d = g
-    x = inputs[0]
-    # (rows throughout: every layer's input has g's rows; a bias that broadcast the batch takes affine's rules)
-    plain = type(g) is ndarray and len(g.shape) == 2 and type(x) is ndarray and x.shape[:1] == g.shape[:1]
-    plain = plain and len(x.shape) == 2 and type(inputs[-1]) is ndarray
     zero = zero_of(inputs[-1])
     for k in range(len(weights) // 2 - 1, -1, -1):
         wi = 2 * k + 1  # weights[2k] is input wi, its bias input wi + 1
-        w = weights[wi - 1]
         need_x = first < wi
-        if plain and type(w) is ndarray:
-            # NOTE: the usual batch of rows on plain arrays: affine's rules inline (one call fewer per layer)
-            a = inputs[k]
-            if needs[wi]:
-                grads[wi] = a.T @ d
-            if needs[wi + 1]:  # (a bias of another shape than (out,): the engine sums what was broadcast)
-                grads[wi + 1] = _add_reduce(d, axis=0) if len(weights[wi].shape) == 1 else d
-            dx = d @ w.T if need_x else None
-        else:
-            dx, grads[wi], grads[wi + 1] = _affine_vjp(
-                (need_x, needs[wi], needs[wi + 1]), d, None, inputs[k], w, weights[wi]
-            )
+        dx, grads[wi], grads[wi + 1] = _affine_vjp(
+            (need_x, needs[wi], needs[wi + 1]), d, None, inputs[k], weights[wi - 1], weights[wi]
+        )
         if not need_x:
             break
         if k == 0:
@@ -224,7 +210,7 @@ def _relu_mlp_vjp(needs: tuple, g: Any, ans: Any, x: Any, *weights: Any, saved: 
             d = dx
         else:
             d = multiply(dx, inputs[k] > 0)  # under create_graph: recorded (the comparison is a constant mask)
-        inputs[k] = a = None
+        inputs[k] = None
     return tuple(grads)
 
 
