@@ -247,3 +247,23 @@ def test_the_cached_zero_and_one_change_no_result_dtype() -> None:
         assert type(zero_of(a)) is int and type(one_of(a)) is int  # NumPy's own promotion of the Python int
         np.testing.assert_array_equal(np.asarray(cr.relu(a)), np.maximum(a, 0))
         assert np.asarray(cr.relu(a)).dtype == np.asarray(np.maximum(a, 0)).dtype
+
+
+def test_mlp_sees_a_replaced_parameter_or_layer_after_it_ran(rng) -> None:
+    # nn.MLP keeps its list of weights between calls: replacing a parameter or a layer must not use the old one
+    net = cr.nn.MLP([3, 4, 2], seed=0, dtype=np.float64)
+    x = cr.tensor(rng.standard_normal((5, 3)))
+    net(x)
+    new_weight = cr.tensor(rng.standard_normal((4, 2)), requires_grad=True)
+    net.dense2.weight = new_weight
+    out = net(x)
+    assert out.node.parents[3] is new_weight
+    h = np.maximum(x.data @ net.dense1.weight.data + net.dense1.bias.data, 0)
+    np.testing.assert_allclose(out.data, h @ new_weight.data + net.dense2.bias.data, rtol=1e-12)
+    net.dense2 = cr.nn.Dense(4, 2, bias=False, seed=1, dtype=np.float64)  # not fusable: the layers one by one
+    out = net(x)
+    assert out.node.name != "relu_mlp"
+    np.testing.assert_allclose(out.data, h @ net.dense2.weight.data, rtol=1e-12)
+    del net.dense2
+    with pytest.raises(AttributeError):
+        net(x)

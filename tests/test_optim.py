@@ -257,3 +257,24 @@ def test_sgd_steps_integer_and_bool_gradients_as_lr_times_g(grad) -> None:
     cr.optim.SGD([slow], lr=0.1, momentum=0.5).step()  # the general path: p -= lr * g
     np.testing.assert_allclose(fast.data, 1 - 0.1 * grad)
     np.testing.assert_allclose(slow.data, fast.data)
+
+
+def test_sgd_flags_its_parameters_at_every_step_and_after_their_arrays_are_replaced() -> None:
+    w = cr.tensor(np.ones(3), requires_grad=True)
+    opt = cr.optim.SGD([w], lr=0.1)
+    for _ in range(3):  # the same arrays step after step: each step still flags them
+        y = cr.sum(w * w)
+        w.grad = np.ones(3)
+        opt.step()
+        with pytest.raises(cr.InplaceError):
+            y.backward()
+    w.data = np.full(3, 2.0)  # a new array: noted as changed too
+    y = cr.sum(w * w)
+    w.grad = np.ones(3)
+    opt.step()
+    with pytest.raises(cr.InplaceError):
+        y.backward()
+    y = cr.sum(w * w)  # and a graph made after the step is fine
+    w.grad = None
+    y.backward()
+    np.testing.assert_allclose(w.grad, 2 * w.data)

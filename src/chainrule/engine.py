@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ContextDecorator
 from heapq import heappop, heappush, heappushpop
 from itertools import repeat
-from operator import is_not
+from operator import is_, is_not
 from typing import Any
 from weakref import ref as _weakref
 
@@ -278,6 +278,37 @@ def note_changes(arrays: list | tuple) -> int:
     return stamp
 
 
+class ChangeLog:
+    """:func:`note_changes` for the same arrays again and again (an optimizer's parameters, once a step).
+
+    The arrays' entries are found once; while each call gives the same arrays, in the same order, noting
+    their change is restamping those entries. (It holds the arrays it last noted, so an entry cannot go
+    with its array while it is kept here.)
+    """
+
+    __slots__ = ("_arrays", "_entries")
+
+    def __init__(self) -> None:
+        self._arrays: list = []
+        self._entries: list = []
+
+    def note(self, arrays: list) -> int:
+        """Note that ``arrays`` were changed in place (call it after the last change); returns the stamp."""
+        known = self._arrays
+        if len(arrays) == len(known) and all(map(is_, arrays, known)):
+            stamp = STATE.last_change = next_stamp()
+            for entry in self._entries:
+                entry[1] = stamp
+            return stamp
+        stamp = note_changes(arrays)
+        entries = [_CHANGED.get(id(_owner(a))) for a in arrays]
+        if any(entry is None for entry in entries):  # (memory nothing can track: note them every time)
+            self._arrays, self._entries = [], []
+        else:
+            self._arrays, self._entries = list(arrays), entries
+        return stamp
+
+
 def _changed_after(a: Any, stamp: int) -> bool:
     if type(a) is not np.ndarray:
         return False
@@ -478,25 +509,30 @@ def backprop(
             if id(leaf) in want:
                 found[id(leaf)] = g
         return found
+    if create_graph:  # (tensors, recorded: added up as they are)
+        for leaf, g in grads.items():
+            if leaf._hooks:
+                g = _run_hooks(leaf._hooks, g)
+            leaf.grad = g if leaf.grad is None else leaf.grad + g
+        return None
     assigned: set[int] = set()  # ids of the arrays handed out as .grad in this pass
     for leaf, g in grads.items():
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g)
-        if not create_graph:
-            # NOTE: .grad gets an array of its own: writeable, the leaf's dtype, shared with no other leaf (add's
-            # rule hands the same array to both inputs) and no view of a cached value (inline: once per leaf)
-            dtype = leaf._data.dtype
-            if type(g) is not ndarray or (g.dtype is not dtype and g.dtype != dtype):
-                g = np.asarray(g, dtype=dtype)
-            if g.base is not None or id(g) in assigned or not g.flags.writeable:
-                g = g.copy()
-            assigned.add(id(g))
+        # NOTE: .grad gets an array of its own: writeable, the leaf's dtype, shared with no other leaf (add's
+        # rule hands the same array to both inputs) and no view of a cached value
+        dtype = leaf._data.dtype
+        if type(g) is not ndarray or (g.dtype is not dtype and g.dtype != dtype):
+            g = np.asarray(g, dtype=dtype)
+        if g.base is not None or id(g) in assigned or not g.flags.writeable:
+            g = g.copy()
+        assigned.add(id(g))
         if leaf.grad is None:
             leaf.grad = g
         else:
             total = leaf.grad + g
             # 0-d arrays add up to a NumPy scalar: keep .grad an array, like the tensor it belongs to
-            leaf.grad = total if create_graph or type(total) is np.ndarray else np.asarray(total)
+            leaf.grad = total if type(total) is np.ndarray else np.asarray(total)
     return None
 
 

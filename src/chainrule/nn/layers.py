@@ -246,15 +246,20 @@ class MLP(Module):
                 x = self.activation(layer(x))
         return x
 
-    def _stack(self) -> list[Tensor] | None:
+    def _stack(self) -> tuple[Tensor, ...] | None:
         """Every layer's weight and bias, in order, for relu_mlp; None if a layer is not a plain Dense with bias."""
-        weights = []
+        # (kept until an attribute of any module is set or deleted: a layer or a parameter may have been replaced)
+        made = self.__dict__.get("_stacked")
+        if made is not None and made[0] == Module.layout_version:
+            return made[1]
+        weights: tuple[Tensor, ...] | None = ()
         for name in self._layer_names:
             layer = getattr(self, name)
             if type(layer) is not Dense or type(layer.weight) is not Tensor or type(layer.bias) is not Tensor:
-                return None
-            weights.append(layer.weight)
-            weights.append(layer.bias)
+                weights = None
+                break
+            weights += (layer.weight, layer.bias)
+        object.__setattr__(self, "_stacked", (Module.layout_version, weights))
         return weights
 
     def extra_repr(self) -> str:

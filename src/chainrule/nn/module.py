@@ -23,6 +23,10 @@ class Module:
     ['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias']
     """
 
+    #: bumped by every attribute assignment or deletion on any module, so a module may cache what it derives from
+    #: its attributes (nn.MLP's list of weights) and know when to derive it again
+    layout_version = 0
+
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
@@ -39,11 +43,13 @@ class Module:
         elif isinstance(value, Module):
             modules[name] = value
         object.__setattr__(self, name, value)
+        Module.layout_version += 1
 
     def __delattr__(self, name: str) -> None:
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
         object.__delattr__(self, name)
+        Module.layout_version += 1
 
     # -- the forward pass -------------------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import no_grad, note_changes
+from ..engine import ChangeLog, no_grad
 from ..tensor import Tensor
 
 ndarray = np.ndarray
@@ -146,6 +146,7 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
         self.weight_decay = float(weight_decay)
         self._lr_made: tuple | None = None  # (lr, dtype, lr as a 0-d array of dtype): see _lr_array
+        self._changes = ChangeLog()  # the parameters' arrays, noted as changed at every step
 
     hyper = ("momentum", "nesterov", "weight_decay")
 
@@ -190,7 +191,7 @@ class SGD(Optimizer):
                 changed.append(data)
         finally:
             if changed:  # (p._bump() for all of them, even if a later one failed: graphs that cached the old values
-                note_changes(changed)  # refuse to use them)
+                self._changes.note(changed)  # refuse to use them)
 
     def _lr_array(self, lr: float, dtype: np.dtype) -> np.ndarray:
         """The learning rate as a 0-d array of ``dtype``, made again only when either changes."""
