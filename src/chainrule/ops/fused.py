@@ -71,30 +71,36 @@ def _affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _affine_vjp(needs: tuple, g: Any, ans: Any, x: Any, w: Any, b: Any) -> tuple:
     """dx = g @ w^T, dw = x^T @ g (batch axes flattened), db = g summed over all axes but the last."""
-    if type(x) is not ndarray or type(w) is not ndarray or type(b) is not ndarray:  # (tensors, lists, numbers)
-        x, w, b = (a if isinstance(a, (ndarray, Tensor)) else np.asarray(a) for a in (x, w, b))
+    if type(g) is not ndarray or type(x) is not ndarray or type(w) is not ndarray or type(b) is not ndarray:
+        x, w, b = (a if isinstance(a, (ndarray, Tensor)) else np.asarray(a) for a in (x, w, b))  # (lists, numbers)
+        if type(g) is not ndarray or type(x) is not ndarray or type(w) is not ndarray:
+            return _affine_vjp_recorded(needs, g, x, w, b)
+    nd = g.ndim
+    dx = g @ w.T if needs[0] else None
+    if not needs[1]:
+        dw = None
+    elif nd == 2 and x.ndim == 2 and x.shape[0] == g.shape[0]:
+        dw = x.T @ g
+    else:  # batch axes flattened (a 1-D x gives the outer product; a bias may have broadcast x's batch)
+        n_in, n_out = w.shape
+        if x.shape[:-1] != g.shape[:-1]:
+            x = np.broadcast_to(x, g.shape[:-1] + (n_in,))
+        dw = x.reshape(-1, n_in).T @ g.reshape(-1, n_out)
+    if not needs[2]:
+        db = None
+    elif b.ndim != 1:
+        db = g  # a bias of another shape, e.g. (1, out): the engine sums the axes it was broadcast along
+    elif nd == 2:  # a batch of rows, the usual case
+        db = _add_reduce(g, axis=0)  # (g.sum(axis=0) without the Python wrapper it goes through)
+    else:
+        db = g if nd == 1 else _add_reduce(g, axis=tuple(range(nd - 1)))
+    return dx, dw, db
+
+
+def _affine_vjp_recorded(needs: tuple, g: Any, x: Any, w: Any, b: Any) -> tuple:
+    """affine's rule under create_graph: the same formulas, recorded (so the backward pass is differentiable)."""
     n_in, n_out = w.shape
     nd = len(g.shape)
-    if type(g) is ndarray and type(w) is ndarray and type(x) is ndarray:
-        dx = g @ w.T if needs[0] else None
-        if not needs[1]:
-            dw = None
-        elif x.ndim == 2 and nd == 2 and x.shape[0] == g.shape[0]:
-            dw = x.T @ g
-        else:  # batch axes flattened (a 1-D x gives the outer product; a bias may have broadcast x's batch)
-            if x.shape[:-1] != g.shape[:-1]:
-                x = np.broadcast_to(x, g.shape[:-1] + (n_in,))
-            dw = x.reshape(-1, n_in).T @ g.reshape(-1, n_out)
-        if not needs[2]:
-            db = None
-        elif len(b.shape) != 1:
-            db = g  # a bias of another shape, e.g. (1, out): the engine sums the axes it was broadcast along
-        elif nd == 2:  # a batch of rows, the usual case
-            db = _add_reduce(g, axis=0)  # (g.sum(axis=0) without the Python wrapper it goes through)
-        else:
-            db = g if nd == 1 else _add_reduce(g, axis=tuple(range(nd - 1)))
-        return dx, dw, db
-    # under create_graph: the same formulas, recorded
     dx = matmul(g, swapaxes(w, -1, -2)) if needs[0] else None
     if needs[1] and x.shape[:-1] != g.shape[:-1]:
         x = broadcast_to(x, g.shape[:-1] + (n_in,))
