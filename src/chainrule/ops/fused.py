@@ -281,11 +281,10 @@ def _sce_forward(z: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> 
         m = _max_reduce(z, axis=1, keepdims=True)
         if _and_reduce(np.isfinite(m), axis=None):  # (a row of -inf or any inf/NaN: the careful path decides)
             e = z - m
+            rows = np.arange(z.shape[0])
+            picked = e[rows, labels]  # (shifted, as log_softmax picks it: exact for huge logits in float32)
             np.exp(e, out=e)
             s = _add_reduce(e, axis=1, keepdims=True)
-            rows = np.arange(z.shape[0])
-            picked = z[rows, labels]
-            picked -= m[:, 0]  # shifted first, as log_softmax does: exact for huge logits in float32
             losses = np.log(s[:, 0])
             losses -= picked
             if reduction == "mean":
