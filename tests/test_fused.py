@@ -267,3 +267,32 @@ def test_mlp_sees_a_replaced_parameter_or_layer_after_it_ran(rng) -> None:
     del net.dense2
     with pytest.raises(AttributeError):
         net(x)
+
+
+@pytest.mark.parametrize("label_dtype", [np.int64, np.int8, np.uint8, np.uint64, np.dtype(">i4")])
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_fused_cross_entropy_for_every_label_dtype_and_logits_layout(label_dtype, layout, rng) -> None:
+    # the fused rule finds each row's label by its flat position: that must hold for any memory layout
+    z = rng.standard_normal((6, 5))
+    z = {"C": z, "F": np.asfortranarray(z), "strided": np.repeat(z, 2, axis=1)[:, ::2]}[layout]
+    labels = np.array([0, 4, 2, 2, 1, 3]).astype(label_dtype)
+    t = cr.tensor(z, requires_grad=True)
+    loss = cr.cross_entropy(t, labels)
+    loss.backward()
+    lsm = z - z.max(axis=1, keepdims=True)
+    lsm -= np.log(np.exp(lsm).sum(axis=1, keepdims=True))
+    rows = np.arange(6)
+    np.testing.assert_allclose(loss.item(), -lsm[rows, labels.astype(int)].mean(), rtol=1e-12)
+    want = np.exp(lsm)
+    want[rows, labels.astype(int)] -= 1
+    np.testing.assert_allclose(t.grad, want / 6, rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("bad", [[0, 5], [0, -1]])
+def test_the_fused_cross_entropy_primitive_checks_its_labels(bad) -> None:
+    # called directly, as cross_entropy calls it: a label past the last class, or negative, is named, never wrapped
+    z = cr.tensor(np.zeros((2, 5)), requires_grad=True)
+    with pytest.raises(cr.InvalidArgumentError, match=r"softmax_cross_entropy: labels must lie in \[0, 5\)"):
+        cr.softmax_cross_entropy(z, np.array(bad))
+    with pytest.raises(cr.InvalidArgumentError, match=r"labels must lie in \[0, 5\)"):
+        cr.cross_entropy(z, np.array(bad))

@@ -765,9 +765,9 @@ Tensor._wrap = staticmethod(_wrap)  # the one unchecked constructor, reachable f
 
 def _shape_error(prim: Primitive, raw: list, err: ValueError) -> Exception:
     """NumPy's broadcasting complaint, restated with the operation's name and every input's shape."""
-    from .errors import AxisError, ShapeError
+    from .errors import AxisError, ChainruleError, ShapeError
 
-    if isinstance(err, ShapeError):
+    if isinstance(err, ChainruleError):  # (the forward's own error, which names it already)
         return err
     if isinstance(err, np.exceptions.AxisError) or "duplicate value in 'axis'" in str(err):
         shapes = " and ".join(str(np.shape(r)) for r in raw if isinstance(r, ndarray))

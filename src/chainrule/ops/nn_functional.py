@@ -118,18 +118,14 @@ def cross_entropy(
             raise ShapeError(
                 f"cross_entropy: labels of shape {t.shape} do not match logits of shape {shape} (expected the logits' shape without the class axis)"
             )
-        if t.size and _labels_out_of_range(t, nclass):
-            raise InvalidArgumentError(
-                f"cross_entropy: labels must lie in [0, {nclass}) for logits with {nclass} classes along axis "
-                f"{axis}, got values from {t.min()} to {t.max()}"
-            )
         if (
             not label_smoothing
             and ax == ndim - 1
             and reduction in ("mean", "sum", "none")
             and STATE.extras is None  # a drawing or anomaly check records the composed gates instead
         ):
-            return _fused_sce()(logits, t, reduction=reduction)
+            return _fused_sce()(logits, t, reduction=reduction)  # (it checks the labels' range itself)
+        check_labels(t, nclass, f"cross_entropy (class axis {axis})")
         lsm = log_softmax(logits, axis=axis)
         picked = squeeze(take_along_axis(lsm, np.expand_dims(t, axis), axis=axis), axis)
         losses = -picked
@@ -158,6 +154,16 @@ def cross_entropy(
 
 #: each native integer dtype and the unsigned one of its size, as which a negative label is a huge number
 _UNSIGNED = {np.dtype(c): np.dtype(c.upper()) for c in "bhilq"} | {np.dtype(c): np.dtype(c) for c in "BHILQ"}
+
+
+def check_labels(t: np.ndarray, nclass: int, where: str) -> None:
+    """Raise unless every integer label in ``t`` is a class number, 0 to ``nclass - 1`` (no negative ones either:
+    as an index, -1 would silently pick the last class)."""
+    if t.size and _labels_out_of_range(t, nclass):
+        raise InvalidArgumentError(
+            f"{where}: labels must lie in [0, {nclass}) for logits with {nclass} classes, got values from "
+            f"{t.min()} to {t.max()}"
+        )
 
 
 def _labels_out_of_range(t: np.ndarray, nclass: int) -> bool:
