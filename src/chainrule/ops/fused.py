@@ -49,6 +49,7 @@ _and_reduce = np.logical_and.reduce
 # (module-level names for the calls on the hot path: one lookup each instead of two)
 _matmul = np.matmul
 _vdot = np.vdot
+_flat_index = np.ravel_multi_index
 _maximum = np.maximum
 _FLOAT16, _FLOAT32 = np.dtype(np.float16), np.dtype(np.float32)
 
@@ -278,18 +279,20 @@ def _shape(a: Any) -> tuple[int, ...]:
 
 
 def _sce_forward(z: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> tuple[np.ndarray, Any]:
-    check_labels(labels, z.shape[-1], "softmax_cross_entropy")
     if z.ndim == 2 and labels.ndim == 1 and z.shape[0]:
         # the common case, lean: one pass each of max, exp, sum, log; softmax kept for the backward
         # (NumPy's ufunc reductions called directly: z.max, e.sum and .all go through Python wrappers)
+        n, nclass = z.shape
+        try:  # the flat position of each row's label, which must be a class number (negative ones too are refused)
+            flat = _flat_index((np.arange(n), labels), z.shape)
+        except ValueError:
+            check_labels(labels, nclass, "softmax_cross_entropy")  # (says which labels)
+            raise  # (labels of another length)
         m = _max_reduce(z, axis=1, keepdims=True)
         # (the row maxima are all finite exactly when their dot product with themselves is, unless they are so
         # huge that it overflows: the careful path decides those, and rows of -inf or with an inf or NaN)
         if math.isfinite(_vdot(m, m)):
-            n, nclass = z.shape
             e = z - m
-            flat = np.arange(0, n * nclass, nclass)  # where each row starts; plus its label: the label's entry
-            flat += labels if labels.dtype.kind == "i" else labels.astype(np.intp)  # (uint64 + intp is float)
             picked = e.take(flat)  # (shifted, as log_softmax picks it: exact for huge logits in float32)
             np.exp(e, out=e)
             s = _add_reduce(e, axis=1, keepdims=True)
@@ -305,6 +308,8 @@ def _sce_forward(z: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> 
                 out = losses
             e /= s
             return out, (e, flat)  # (finite row maxima, so no dead rows: the rule's saved softmax is complete)
+    else:
+        check_labels(labels, z.shape[-1], "softmax_cross_entropy")
     lsm = _log_softmax_forward(z, -1)
     losses = -np.take_along_axis(lsm, labels[..., None], axis=-1)[..., 0]
     if reduction == "mean":
