@@ -124,7 +124,8 @@ def cross_entropy(
             and reduction in ("mean", "sum", "none")
             and STATE.extras is None  # a drawing or anomaly check records the composed gates instead
         ):
-            return _fused_sce()(logits, t, reduction=reduction)  # (it checks the labels' range itself)
+            sce = _SCE if _SCE is not None else _fused_sce()
+            return sce(logits, t, reduction=reduction)  # (it checks the labels' range itself)
         check_labels(t, nclass, f"cross_entropy (class axis {axis})")
         lsm = log_softmax(logits, axis=axis)
         picked = squeeze(take_along_axis(lsm, np.expand_dims(t, axis), axis=axis), axis)
