@@ -642,3 +642,15 @@ def test_a_one_input_node_caches_its_array_and_still_shows_one_entry_per_input()
     cr.tanh(x).sum().backward()
     y.sum().backward()
     assert node.freed and node.raw is None and node.parents == (x,)
+
+
+def test_create_graph_gives_each_leaf_a_gradient_tensor_of_its_own() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = cr.tensor([3.0, 4.0], requires_grad=True)
+    (x + y).sum().backward(create_graph=True)  # add's rule hands one gradient to both inputs
+    assert x.grad is not y.grad and not np.shares_memory(x.grad.data, y.grad.data)
+    assert x.grad.data.flags.writeable and x.grad.tolist() == [1.0, 1.0] == y.grad.tolist()
+    x.grad, y.grad = None, None
+    (x * y).sum().backward(create_graph=True)
+    x.grad.sum().backward()  # still differentiable: d(sum(y))/dy = 1, added to y.grad = x
+    np.testing.assert_allclose(y.grad.data, [2.0, 3.0])

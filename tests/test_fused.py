@@ -296,3 +296,50 @@ def test_the_fused_cross_entropy_primitive_checks_its_labels(bad) -> None:
         cr.softmax_cross_entropy(z, np.array(bad))
     with pytest.raises(cr.InvalidArgumentError, match=r"labels must lie in \[0, 5\)"):
         cr.cross_entropy(z, np.array(bad))
+
+
+def test_mlp_weight_cache_is_never_trusted_after_a_pickle_round_trip(rng) -> None:
+    import pickle
+
+    net = cr.nn.MLP([3, 4, 2], seed=0, dtype=np.float64)
+    x = cr.tensor(rng.standard_normal((2, 3)))
+    net(x)  # (the weight list is cached now, and travels with the net)
+    copy = pickle.loads(pickle.dumps(net))
+    copy.dense1 = cr.nn.Dense(3, 4, seed=7, dtype=np.float64)
+    out = copy(x)
+    h = np.maximum(x.data @ copy.dense1.weight.data + copy.dense1.bias.data, 0)
+    np.testing.assert_allclose(out.data, h @ copy.dense2.weight.data + copy.dense2.bias.data, rtol=1e-12)
+    assert out.node.parents[1] is copy.dense1.weight
+
+
+@pytest.mark.parametrize(
+    ("labels", "reduction", "error", "match"),
+    [
+        (np.array([True, False, True, False]), "mean", cr.DtypeError, "labels must be integer class numbers"),
+        (np.array([0.0, 1.0, 2.0, 0.0]), "mean", cr.DtypeError, "labels must be integer class numbers"),
+        (np.array([0, 1, 2]), "mean", cr.ShapeError, r"labels of shape \(3,\) do not match logits of shape \(4, 3\)"),
+        (np.array([2]), "mean", cr.ShapeError, r"labels of shape \(1,\)"),  # never broadcast over the rows
+        (np.array([0, 1, 2, 0]), "avg", cr.InvalidArgumentError, "reduction must be 'mean', 'sum' or 'none'"),
+        (np.array([0, 1, 2, 0]), None, cr.InvalidArgumentError, "reduction must be"),
+    ],
+)
+def test_the_fused_cross_entropy_primitive_refuses_what_cross_entropy_would(labels, reduction, error, match) -> None:
+    z = cr.tensor(np.zeros((4, 3)), requires_grad=True)
+    with pytest.raises(error, match="softmax_cross_entropy: " + match):
+        cr.softmax_cross_entropy(z, labels, reduction=reduction)
+
+
+def test_fused_cross_entropy_takes_lists_and_integer_logits(rng) -> None:
+    z = rng.standard_normal((4, 3))
+    labels = [0, 2, 1, 2]
+    t = cr.tensor(z, requires_grad=True)
+    loss = cr.softmax_cross_entropy(t, labels)
+    loss.backward()
+    lsm = z - z.max(axis=1, keepdims=True)
+    lsm -= np.log(np.exp(lsm).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(loss.item(), -lsm[np.arange(4), labels].mean(), rtol=1e-12)
+    assert t.grad.shape == (4, 3)
+    np.testing.assert_allclose(cr.softmax_cross_entropy(z.tolist(), labels).item(), loss.item(), rtol=1e-12)
+    ints = np.array([[1, 2, 3]])  # as log_softmax takes them: in float64
+    expected = -cr.log_softmax(cr.tensor(ints), axis=-1).data[0, 0]
+    np.testing.assert_allclose(cr.cross_entropy(cr.tensor(ints), [0]).item(), expected, rtol=1e-12)

@@ -510,9 +510,15 @@ def backprop(
                 found[id(leaf)] = g
         return found
     if create_graph:  # (tensors, recorded: added up as they are)
+        handed: set[int] = set()
         for leaf, g in grads.items():
             if leaf._hooks:
                 g = _run_hooks(leaf._hooks, g)
+            data = getattr(g, "_data", None)
+            if type(data) is ndarray and (id(g) in handed or data.base is not None or not data.flags.writeable):
+                # a tensor of its own, on the same node: another leaf's .grad, or a read-only view, otherwise
+                g = type(g)._wrap(data.copy(), g._node, g.requires_grad)
+            handed.add(id(g))
             leaf.grad = g if leaf.grad is None else leaf.grad + g
         return None
     assigned: set[int] = set()  # ids of the arrays handed out as .grad in this pass

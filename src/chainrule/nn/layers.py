@@ -249,8 +249,9 @@ class MLP(Module):
     def _stack(self) -> tuple[Tensor, ...] | None:
         """Every layer's weight and bias, in order, for relu_mlp; None if a layer is not a plain Dense with bias."""
         # (kept until an attribute of any module is set or deleted: a layer or a parameter may have been replaced)
+        layout = Module.layout  # (read before the layers: a change made meanwhile by another thread is a new one)
         made = self.__dict__.get("_stacked")
-        if made is not None and made[0] == Module.layout_version:
+        if made is not None and made[0] is layout:
             return made[1]
         weights: tuple[Tensor, ...] | None = ()
         for name in self._layer_names:
@@ -259,7 +260,7 @@ class MLP(Module):
                 weights = None
                 break
             weights += (layer.weight, layer.bias)
-        object.__setattr__(self, "_stacked", (Module.layout_version, weights))
+        object.__setattr__(self, "_stacked", (layout, weights))
         return weights
 
     def extra_repr(self) -> str:

@@ -23,9 +23,10 @@ class Module:
     ['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias']
     """
 
-    #: bumped by every attribute assignment or deletion on any module, so a module may cache what it derives from
-    #: its attributes (nn.MLP's list of weights) and know when to derive it again
-    layout_version = 0
+    #: a new object at every attribute assignment or deletion on any module, so a module may cache what it derives
+    #: from its attributes (nn.MLP's list of weights) and know, by identity, when to derive it again. (An object,
+    #: not a count: a cache that was pickled or copied holds an object no live module ever hands out again.)
+    layout: object = object()
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
@@ -43,13 +44,13 @@ class Module:
         elif isinstance(value, Module):
             modules[name] = value
         object.__setattr__(self, name, value)
-        Module.layout_version += 1
+        Module.layout = object()
 
     def __delattr__(self, name: str) -> None:
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
         object.__delattr__(self, name)
-        Module.layout_version += 1
+        Module.layout = object()
 
     # -- the forward pass -------------------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:

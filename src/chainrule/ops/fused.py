@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import DtypeError, InvalidArgumentError, ShapeError
 from ..primitive import JointRules, VariadicRules
 from ..tensor import Tensor
 from ._base import defprim, one_of, zero_of
@@ -279,6 +279,10 @@ def _shape(a: Any) -> tuple[int, ...]:
 
 
 def _sce_forward(z: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> tuple[np.ndarray, Any]:
+    if type(z) is not ndarray or type(labels) is not ndarray or z.dtype.kind not in "fc":
+        z, labels = _sce_inputs(z, labels)
+    if labels.shape != z.shape[:-1] or labels.dtype.kind not in "iu" or reduction not in _REDUCTIONS or not z.ndim:
+        _refuse_sce_arguments(z, labels, reduction)
     if z.ndim == 2 and labels.ndim == 1 and z.shape[0]:
         # the common case, lean: one pass each of max, exp, sum, log; softmax kept for the backward
         # (NumPy's ufunc reductions called directly: z.max, e.sum and .all go through Python wrappers)
@@ -319,6 +323,32 @@ def _sce_forward(z: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> 
     return losses, None
 
 
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _sce_inputs(z: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Lists and numbers as arrays; integer or bool logits as float64 (as log_softmax takes them)."""
+    z, labels = np.asarray(z), np.asarray(labels)
+    return (z if z.dtype.kind in "fc" else z.astype(np.float64)), labels
+
+
+def _refuse_sce_arguments(z: np.ndarray, labels: np.ndarray, reduction: Any) -> None:
+    if reduction not in _REDUCTIONS:
+        raise InvalidArgumentError(
+            f"softmax_cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
+        )
+    if labels.dtype.kind not in "iu":
+        raise DtypeError(
+            f"softmax_cross_entropy: labels must be integer class numbers, got dtype {labels.dtype} (for class "
+            "probabilities, use cross_entropy)"
+        )
+    if z.ndim == 0 or labels.shape != z.shape[:-1]:
+        raise ShapeError(
+            f"softmax_cross_entropy: labels of shape {labels.shape} do not match logits of shape {z.shape} (expected "
+            "the logits' shape without the last axis, the classes: one label for each row)"
+        )
+
+
 def _scale(reduction: str, labels: np.ndarray) -> float:
     return 1.0 / labels.size if reduction == "mean" and labels.size else 1.0
 
@@ -328,6 +358,8 @@ def _sce_vjp(
 ) -> tuple:
     if not needs[0]:  # (the labels never need a gradient: they are integers)
         return None, None
+    if type(labels) is not ndarray:  # (a list, as given)
+        labels = np.asarray(labels)
     if type(g) is ndarray and type(z) is ndarray:
         if saved is not None:
             d, flat = saved  # softmax(z) from the forward pass, which had finite row maxima (so no dead rows)
@@ -359,6 +391,7 @@ def _sce_vjp(
 
 
 def _sce_jvp(t: Any, ans: Any, z: Any, labels: np.ndarray, reduction: str = "mean") -> Any:
+    labels = np.asarray(labels)
     onehot = _onehot(labels, z.shape[-1], np.result_type(getattr(z, "_data", z)))
     d = subtract(softmax(z, axis=-1), onehot)
     dead = _dead_rows(getattr(z, "_data", z))
