@@ -114,10 +114,6 @@ def cross_entropy(
     kind = t.dtype.kind
     if kind in "iu":
         ax = axis % ndim
-        if t.shape != shape[:ax] + shape[ax + 1 :]:
-            raise ShapeError(
-                f"cross_entropy: labels of shape {t.shape} do not match logits of shape {shape} (expected the logits' shape without the class axis)"
-            )
         if (
             not label_smoothing
             and ax == ndim - 1
@@ -125,7 +121,11 @@ def cross_entropy(
             and STATE.extras is None  # a drawing or anomaly check records the composed gates instead
         ):
             sce = _SCE if _SCE is not None else _fused_sce()
-            return sce(logits, t, reduction=reduction)  # (it checks the labels' range itself)
+            return sce(logits, t, reduction=reduction)  # (it checks the labels' shape and range itself)
+        if t.shape != shape[:ax] + shape[ax + 1 :]:
+            raise ShapeError(
+                f"cross_entropy: labels of shape {t.shape} do not match logits of shape {shape} (expected the logits' shape without the class axis)"
+            )
         check_labels(t, nclass, f"cross_entropy (class axis {axis})")
         lsm = log_softmax(logits, axis=axis)
         picked = squeeze(take_along_axis(lsm, np.expand_dims(t, axis), axis=axis), axis)
