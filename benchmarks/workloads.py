@@ -69,7 +69,6 @@ WORKLOADS: dict[str, Workload] = {
             min_reps=1,
             max_reps=1,
             memory=True,
-            max_rounds=3,
         ),
         Workload(
             "w5-deep-chain-1e6",
