@@ -415,6 +415,11 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}" if v < 1000 else f"{v:,.0f}"
 
 
+def _table_head(caption: str, systems: list[str]) -> list[str]:
+    """A blank line, the caption, a blank line, and the head of a table with a column per system."""
+    return ["", caption, "", "| workload | " + " | ".join(systems) + " |", "|---|" + "---|" * len(systems)]
+
+
 def markdown(res: dict[str, Any]) -> str:
     meta, results = res["meta"], res["results"]
     systems = []
@@ -453,14 +458,11 @@ def markdown(res: dict[str, Any]) -> str:
             cells.append(f"{_fmt(e['min'])} ({e.get('ratio_min', 1):.2f}x)" if "min" in e else "—")
         lines.append(f"| {w} | {row['unit']} | " + " | ".join(cells) + " |")
     if any("ratio_paired" in e for row in results.values() for e in row["systems"].values()):
-        lines += [
-            "",
+        lines += _table_head(
             "Paired ratio to the floor: the median over all slices (the short turns the systems take) of each "
             "system's median step in a slice over the floor's in the same slice.",
-            "",
-            "| workload | " + " | ".join(systems) + " |",
-            "|---|" + "---|" * len(systems),
-        ]
+            systems,
+        )
         for w, row in results.items():
             cells = [
                 f"{row['systems'][s]['ratio_paired']:.2f}x" if "ratio_paired" in row["systems"].get(s, {}) else "—"
@@ -469,14 +471,11 @@ def markdown(res: dict[str, Any]) -> str:
             lines.append(f"| {w} | " + " | ".join(cells) + " |")
     mem = [(w, row) for w, row in results.items() if any("process_peak_mib" in e for e in row["systems"].values())]
     if mem:
-        lines += [
-            "",
+        lines += _table_head(
             "Peak resident memory (MiB): growth while stepping, the correctness check included (ratio to the floor's) / "
             "whole process.",
-            "",
-            "| workload | " + " | ".join(systems) + " |",
-            "|---|" + "---|" * len(systems),
-        ]
+            systems,
+        )
         for w, row in mem:
             cells = []
             for s in systems:

@@ -736,28 +736,13 @@ def _record(
     prim: Primitive, args: tuple, raw: tuple, params: dict, out: ndarray, parents: tuple, saved: Any = None
 ) -> Tensor:
     """The recording half of :func:`bind`: a node for the backward pass and the tensor that points to it."""
-    # (Node's and _wrap's assignments, inline, as in bind2)
-    node = _new(Node)
-    node.prim = prim
-    node.args = args
-    node._raw = raw
-    node.params = params
-    node.ans = out
-    node.links = parents
-    node.stamp = next_stamp()
-    node.meta = None
+    node = Node(prim, args, raw, params, out, parents)
     if saved is not None:  # (what a saving forward kept for the backward rule, in a box: see engine.backprop)
         node.saved = [saved]
-    if STATE.extras is not None:
-        STATE.extras.on_node(node, out)
-    t = _new(Tensor)
-    t._data = out
-    t.grad = None
-    t.requires_grad = True
-    t._node = node
-    t._hooks = None
-    t.name = None
-    return t
+    extras = STATE.extras
+    if extras is not None:
+        extras.on_node(node, out)
+    return _wrap(out, node, True)
 
 
 _new = object.__new__
