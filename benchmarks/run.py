@@ -307,9 +307,10 @@ def _cpu_name() -> str:
 def paired_ratio(a: dict[str, Any], b: dict[str, Any]) -> float | None:
     """The median, over every slice of every round, of a's median step in that slice over b's in the same slice.
 
-    NOTE: the two ran within a fraction of a second of each other in each slice, so a slow spell of a shared
-    machine (which lasts seconds, and may cover a whole round) moves this far less than the ratio of the two
-    medians over the whole run: that ratio follows whichever system the spells happened to fall on more.
+    NOTE: in each slice the two ran within a fraction of a second of each other (but for W5, whose one step per
+    round takes seconds), so a slow spell of a shared machine, which lasts seconds and may cover a whole round,
+    moves this far less than the ratio of the two medians over the whole run: that one follows whichever
+    system the spells happened to fall on more.
     """
     xs, ys = a.get("slice_medians"), b.get("slice_medians")
     if not xs or not ys or len(xs) != len(ys):
@@ -368,7 +369,7 @@ def _targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         _get(results, w, "chainrule", "memory_ratio"),
         None,
         1.3,
-        "x floor's peak RSS growth during the steps",
+        "x floor's peak RSS growth while stepping (the correctness check included)",
     )
     add(
         "w3 <= 3.0 us/op",
@@ -447,7 +448,7 @@ def markdown(res: dict[str, Any]) -> str:
             else:
                 st = e.get("status", "not run")
                 cells.append("—" if st.startswith(("skipped", "not run")) else st.split(":")[0])
-                if not st.startswith("not run") and st != "ok":
+                if st not in ("ok", "not run"):  # (skipped, failed, wrong, or left out at this length: say why)
                     notes.append(f"{w} / {s}: {st}")
         lines.append(f"| {w} | {row['unit']} | " + " | ".join(cells) + " |")
     lines += ["", "| workload (minimum) | unit | " + " | ".join(systems) + " |", "|---|---|" + "---|" * len(systems)]
@@ -524,10 +525,12 @@ def markdown(res: dict[str, Any]) -> str:
         lines += [
             "",
             f"NumPy's BLAS: {b.get('internal_api')} {b.get('version')} ({b.get('architecture')} kernel, "
-            f"{b.get('num_threads')} threads); OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE: {meta['openblas_env']}.",
+            f"{_plural(b.get('num_threads'), 'thread')}); OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE: "
+            + ", ".join(f"{v}" if v is not None else "unset" for v in meta["openblas_env"].values())
+            + ".",
         ]
     vers = "; ".join(f"{s}: " + ", ".join(f"{k} {v}" for k, v in d.items()) for s, d in meta["versions"].items())
-    lines += [f"Versions: {vers}.", ""]
+    lines += ["", f"Versions: {vers}.", ""]
     return "\n".join(lines)
 
 

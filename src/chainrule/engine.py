@@ -494,8 +494,11 @@ def backprop(
         if not retain_graph:  # release the cached arrays as soon as this node is done
             node._raw = None
             node.ans = None
-            # (a bare parent leaves one None per input in args, so that parents still has one entry per input)
-            node.args = () if type(links) is tuple or type(raw) is not tuple else _FREED_ARGS[len(raw)]
+            if type(raw) is tuple and type(links) is not tuple:
+                # (a bare parent leaves one None per input in args, so that parents still has one entry per input)
+                node.args = _FREED_ARGS[len(raw)]
+            elif node.args:  # (constant tensors kept for the in-place check and drawings: let go of them too)
+                node.args = ()
         # the next node is the latest-stamped one waiting (on a chain, simply the parent just reached)
         if nxt is not None:
             node = heappushpop(heap, (-nxt.stamp, id(nxt), nxt))[2] if heap and -heap[0][0] > nxt.stamp else nxt
