@@ -40,7 +40,7 @@ class Workload:
     unit: str = "ms"
     budget_s: float = 0.6  # timed seconds per process
     min_reps: int = 3
-    max_reps: int = 400
+    max_reps: int = 5000  # (the budget decides for every step shorter than 120 us)
     memory: bool = False
     max_rounds: int = 99  # slow workloads run in fewer rounds than the rest
     note: str = ""
