@@ -383,6 +383,7 @@ def backprop(
     owned: set[int] = set()  # ids of gradient sums allocated here (safe to accumulate into in place)
     pop = grads.pop
     get = grads.get
+    lean = not create_graph and extras is None  # (plain arrays, nothing shown to a recording: a chain's short path)
     while node is not None:
         g = pop(node)
         if owned:
@@ -403,17 +404,11 @@ def backprop(
             _check_unchanged(node)
         prim = node.prim
         params = node.params
-        vjps = prim.vjps
         links = node.links
-        if type(links) is not tuple and not create_graph and type(vjps) is not JointRules:
-            # NOTE: the one parent of input 0 and plain arrays: most nodes of a chain. The same steps as the
-            # loop below, without its bookkeeping
-            try:
-                rule = vjps[0]
-            except IndexError:
-                rule = None
-            if rule is None:
-                rule = prim.vjp_rule(0)  # raises, naming the op
+        rule = prim.first_rule
+        if type(links) is not tuple and lean and rule is not None:
+            # NOTE: the one parent of input 0, its own rule and plain arrays: most nodes of a chain. The same
+            # steps as the loop below, without its bookkeeping
             if type(raw) is tuple:
                 gi = rule(g, node.ans, *raw, **params) if params else rule(g, node.ans, *raw)
                 r = raw[0]
@@ -421,8 +416,8 @@ def backprop(
                 gi = rule(g, node.ans, raw, **params) if params else rule(g, node.ans, raw)
                 r = raw
             if gi is not None:
-                if gi.shape != r.shape or (gi.dtype is not r.dtype and gi.dtype != r.dtype) or extras is not None:
-                    gi = _fitted(node, 0, gi, r, extras)
+                if gi.shape != r.shape or (gi.dtype is not r.dtype and gi.dtype != r.dtype):
+                    gi = _fitted(node, 0, gi, r, None)
                 prev = get(links)
                 if prev is None:
                     grads[links] = gi
@@ -431,6 +426,7 @@ def backprop(
                 else:
                     _accumulate(grads, owned, links, prev, gi)
         else:
+            vjps = prim.vjps
             if type(raw) is not tuple:
                 raw = (raw,)
             if create_graph:

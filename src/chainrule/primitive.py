@@ -44,7 +44,7 @@ class Primitive:
     6.0
     """
 
-    __slots__ = ("name", "forward", "forward_saving", "vjps", "jvps", "differentiable", "saves", "doc")
+    __slots__ = ("name", "forward", "forward_saving", "vjps", "jvps", "differentiable", "saves", "doc", "first_rule")
 
     def __init__(
         self,
@@ -93,12 +93,19 @@ class Primitive:
         # gradcheck) calls .forward and gets the answer alone
         self.forward_saving = forward if saves else None
         self.forward = _answer_of(forward, name) if saves else forward
-        self.vjps = vjps
+        self.vjps = vjps  # (sets first_rule too: see __setattr__)
         self.jvps = jvps
         self.differentiable = differentiable
         self.doc = doc or getattr(forward, "__doc__", None)
         if register:
             REGISTRY[name] = self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name == "vjps":
+            # input 0's own rule, read by the engine's short path for the nodes of a chain (kept in step with vjps):
+            # None where the rules are joint or variadic, or input 0 has none, which the general path handles
+            object.__setattr__(self, "first_rule", value[0] if type(value) is tuple and value else None)
 
     def vjp_rule(self, argnum: int) -> Callable[..., Any]:
         """The backward rule for input ``argnum``, or a :class:`MissingRuleError` naming the op."""
