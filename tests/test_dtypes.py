@@ -241,3 +241,55 @@ def test_zero_d_tensors_everywhere(dtype: str) -> None:
     # exp'(x) y + 1 (max) + 1 (logsumexp of one element) + 1 (maximum: x wins) + 1 (norm, x > 0) + 0 (softmax) + 1 + 1
     assert float(x.grad) == pytest.approx(ex * -1.3 + 6, rel=tol)
     assert float(y.grad) == pytest.approx(ex + 1 + 1, rel=tol)
+
+
+# -- Python numbers in +, -, *, / (the operators hand them to NumPy as 0-d arrays of the tensor's float dtype) --
+
+NUMBERS = [2.0, 0.1, -3, 7, 0.0, -0.0, float("nan"), float("inf"), -float("inf"), 1e40, 1e-50, 2**24 + 1, 2**70, True]
+OPERATORS = [
+    ("add", lambda a, b: a + b),
+    ("sub", lambda a, b: a - b),
+    ("mul", lambda a, b: a * b),
+    ("div", lambda a, b: a / b),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16, np.int64])
+@pytest.mark.parametrize("name,op", OPERATORS)
+def test_python_numbers_give_numpys_values_dtype_and_warnings(dtype: type, name: str, op) -> None:
+    a = np.array([1.5, -2.0, 0.0, 3.0e3]).astype(dtype)
+    for v in NUMBERS:
+        for order in ("tensor first", "number first"):
+            with warnings.catch_warnings(record=True) as expected_warnings:
+                warnings.simplefilter("always")
+                try:
+                    expected = op(a, v) if order == "tensor first" else op(v, a)
+                except (OverflowError, ZeroDivisionError) as e:
+                    expected = type(e)
+            with warnings.catch_warnings(record=True) as got_warnings:
+                warnings.simplefilter("always")
+                t = cr.tensor(a)
+                try:
+                    got = (op(t, v) if order == "tensor first" else op(v, t)).numpy()
+                except (OverflowError, ZeroDivisionError) as e:
+                    got = type(e)
+            what = f"{dtype.__name__} {name} {v!r} ({order})"
+            if isinstance(expected, type):
+                assert got is expected, what
+                continue
+            assert got.dtype == expected.dtype, what
+            assert got.tobytes() == expected.tobytes(), what  # bit for bit: -0.0, NaN and inf included
+            assert [str(w.message) for w in got_warnings] == [str(w.message) for w in expected_warnings], what
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gradient_through_a_python_number_keeps_the_dtype(dtype: type) -> None:
+    x = cr.tensor(np.array([1.0, -2.0], dtype=dtype), requires_grad=True)
+    y = ((x * 2.5) / 4 - 1.0 + 3 * x).sum()
+    y.backward()
+    assert x.grad.dtype == dtype
+    np.testing.assert_array_equal(x.grad, np.full(2, 2.5 / 4 + 3, dtype=dtype))
+    # a cached number is never changed by a gradient computed from it
+    z = x * 2.5
+    z.backward(np.ones(2, dtype=dtype))
+    assert (x * 2.5).numpy().tolist() == (np.array([1.0, -2.0], dtype=dtype) * 2.5).tolist()
