@@ -389,7 +389,9 @@ def _targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             return None
         return paired_ratio(systems["chainrule"], systems["torch"])
 
-    for w, name in (("w4-scalar-mlp", "w4"), ("w5-deep-chain-1e5", "w5 (1e5)")):
+    # (W3's 3.0 us is the issue's "under half of PyTorch eager's" on its machine: judged here as a ratio too, which a
+    # slower or faster machine does not move)
+    for w, name in (("w3-small-ops", "w3"), ("w4-scalar-mlp", "w4"), ("w5-deep-chain-1e5", "w5 (1e5)")):
         add(
             f"{name} <= 0.5x PyTorch eager",
             vs_torch(w, "median"),
