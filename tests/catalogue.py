@@ -1069,3 +1069,58 @@ prim(
     wrt=(1, 2, 4),  # x and the last layer's weight are constants: the walk stops early, the rest still flow
     ref=_np_mlp,
 )
+
+# ---------------------------------------------------------------------------------------------------
+# Vector p-norms, the 0-"norm" and the matrix 1 / inf norms (after everything else: the inputs drawn above
+# stay as they were)
+
+for _label, _shape, _kw in (
+    ("p3", (4,), {"ord": 3}),
+    ("p1.5_axis0", (3, 4), {"ord": 1.5, "axis": 0}),
+    ("p0.5_keepdims", (3, 4), {"ord": 0.5, "axis": -1, "keepdims": True}),
+    ("p-1", (4,), {"ord": -1}),
+    ("p-2_axis_tuple", (2, 3, 4), {"ord": -2, "axis": (1,)}),
+):
+    prim(
+        "norm_p",
+        _label,
+        lambda x, _k=_kw: cr.norm(x, **_k),
+        [away(_shape)],
+        ref=lambda x, _k=_kw: np.linalg.norm(x, **_k),
+    )
+prim("norm_0", "vector", lambda x: cr.norm(x, 0), [away((4,))], ref=lambda x: np.linalg.norm(x, 0))
+prim(
+    "norm_0",
+    "axis_keepdims",
+    lambda x: cr.norm(x, 0, axis=1, keepdims=True) * x,
+    [away((3, 4))],
+    ref=lambda x: np.linalg.norm(x, 0, axis=1, keepdims=True) * x,
+)
+for _label, _shape, _kw in (
+    ("ord1", (3, 4), {"ord": 1}),
+    ("ord-1", (3, 4), {"ord": -1}),
+    ("ordinf", (3, 4), {"ord": np.inf}),
+    ("ord-inf_axes_keepdims", (2, 3, 4), {"ord": -np.inf, "axis": (2, 0), "keepdims": True}),
+):
+    comp(
+        "matrix_norm",
+        _label,
+        lambda x, _k=_kw: cr.norm(x, **_k),
+        [distinct(_shape)],
+        ref=lambda x, _k=_kw: np.linalg.norm(x, **_k),
+    )
+
+# einsum broadcasts an axis of length 1 against the other operands' length of the same letter, also one it sums
+for _spec, _sa, _sb in (
+    ("ij,jk->ik", (2, 1), (3, 4)),
+    ("ij,ij->i", (2, 1), (2, 3)),
+    ("ij,ij->", (1, 3), (2, 1)),
+    ("i,i", (1,), (3,)),
+):
+    prim(
+        "einsum",
+        f"broadcast_{_spec}_{_s(_sa)}_{_s(_sb)}",
+        lambda a, b, _e=_spec: cr.einsum(_e, a, b),
+        [normal(_sa), normal(_sb)],
+        ref=lambda a, b, _e=_spec: np.einsum(_e, a, b),
+    )

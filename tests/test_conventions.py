@@ -206,3 +206,134 @@ def test_logaddexp_is_stable_and_splits_ties() -> None:
     np.testing.assert_allclose(x.grad, [0.5, 0.5, 1.0, 1.0])
     np.testing.assert_allclose(y.grad, [0.5, 0.5, 0.0, 0.0])
     assert isinstance(np.logaddexp(x, 0.0), cr.Tensor)  # NumPy's ufunc on a tensor records the graph
+
+
+def test_nan_inputs_give_nan_gradients_not_zeros() -> None:
+    # a NaN in the input must show in the gradient: masks written for -inf or x <= 0 used to swallow it
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        _, (gx, gy) = grads(lambda a, b: a**b, [np.nan, 2.0], [2.0, np.nan])
+        assert np.isnan(gx[0]) and np.isnan(gy[0]) and np.isnan(gy[1])
+        _, (g,) = grads(lambda t: cr.logsumexp(t, axis=1), [[np.nan, 1.0], [0.0, 0.0]])
+        assert np.isnan(g[0]).all() and g[1].tolist() == [0.5, 0.5]
+        _, (g,) = grads(
+            lambda t: cr.log_softmax(t, axis=1), [[np.nan, 1.0], [0.0, 0.0]], seed=np.array([[1.0, 2.0]] * 2)
+        )
+        assert np.isnan(g[0]).all() and g[1].tolist() == [-0.5, 0.5]
+        _, (g,) = grads(lambda t: cr.logsumexp(t), [np.inf, 1.0])  # as PyTorch and JAX: the inf entry is NaN
+        assert np.isnan(g[0]) and g[1] == 0.0
+
+
+def test_max_min_reductions_give_a_nan_result_gradient_to_the_nan_entries() -> None:
+    # NumPy's max and min propagate NaN: the NaN entries are the extreme and take the gradient (as in PyTorch)
+    x = [[np.nan, 1.0, np.nan], [2.0, 2.0, 1.0]]
+    out, (g,) = grads(lambda t: cr.max(t, axis=1), x)
+    assert np.isnan(out[0]) and g.tolist() == [[0.5, 0.0, 0.5], [0.5, 0.5, 0.0]]
+    out, (g,) = grads(lambda t: cr.min(t), [3.0, np.nan, 1.0])
+    assert np.isnan(out) and g.tolist() == [0.0, 1.0, 0.0]
+    _, t = cr.jvp(lambda a: cr.max(a, axis=1), (np.array(x),), (np.array([[1.0, 5.0, 3.0], [1.0, 3.0, 7.0]]),))
+    assert t.tolist() == [2.0, 2.0]
+
+
+def test_logsumexp_gradient_exact_next_to_huge_inputs_in_float32() -> None:
+    # softmax(x), computed shifted: exp(x - logsumexp(x)) would carry the result's rounding (1e-3 at 1e4)
+    x = np.array([1e4, 1e4 + 1, 1e4 - 3], dtype=np.float32)
+    exact = np.exp(x.astype(np.float64) - 1e4 - 1)
+    exact /= exact.sum()
+    _, (g,) = grads(cr.logsumexp, x, dtype="float32")
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, exact, rtol=1e-6)
+    _, t = cr.jvp(cr.logsumexp, (x,), (np.ones(3, np.float32),))
+    assert t == pytest.approx(1.0, rel=1e-6)
+
+
+def test_p_norms_at_zero_have_zero_gradient() -> None:
+    # as the 2-norm: 0 at the zero vector (a subgradient), and 0 for an entry that is 0 (also for p < 1, where
+    # the slope there is infinite); PyTorch's choices
+    for p in (3, 1.5, 0.5, -1):
+        with np.errstate(divide="ignore"):  # (0 ** -1, in the forward pass: NumPy's own norm warns too)
+            _, (g,) = grads(lambda t, p=p: cr.norm(t, p), [0.0, 0.0, 0.0])
+        assert g.tolist() == [0.0, 0.0, 0.0], p
+    _, (g,) = grads(lambda t: cr.norm(t, 3), [0.0, 2.0, -1.0])
+    np.testing.assert_allclose(g, [0.0, 4 / 9 ** (2 / 3), -1 / 9 ** (2 / 3)], rtol=1e-14)
+    _, (g,) = grads(lambda t: cr.norm(t, 0.5, axis=1), [[0.0, 4.0], [1.0, 1.0]])
+    np.testing.assert_allclose(g, [[0.0, 1.0], [2.0, 2.0]], rtol=1e-14)
+    assert np.all(np.isfinite(cr.hessian(lambda t: cr.norm(t, 3))(np.array([0.0, 2.0, -1.0]))))
+
+
+def test_expm1_and_divide_gradients_do_not_lose_tiny_or_huge_values() -> None:
+    # expm1'(x) = e**x: expm1(x) + 1 rounds to 0 below x = -37
+    _, (g,) = grads(cr.expm1, [-50.0, -800.0, 1.0])
+    np.testing.assert_allclose(g, np.exp([-50.0, -800.0, 1.0]), rtol=1e-15)
+    # d(x/y)/dy = -x/y**2, taken as -(x/y)/y: y*y alone overflows or underflows where the quotient does not
+    _, (gx, gy) = grads(cr.divide, [1e300, 1e-170, 2.0], [1e200, 1e-170, -4.0])
+    np.testing.assert_allclose(gy, [-1e-100, -1e170, -0.125], rtol=1e-14)
+    np.testing.assert_allclose(gx, [1e-200, 1e170, -0.25], rtol=1e-14)
+
+
+def test_softmax_of_an_empty_axis_is_empty() -> None:
+    for fn in (cr.softmax, cr.log_softmax):
+        for shape, axis in (((0,), -1), ((2, 0), -1), ((0, 3), 0)):
+            out, (g,) = grads(lambda t, fn=fn, axis=axis: fn(t, axis=axis), np.zeros(shape))
+            assert out.shape == shape and g.shape == shape
+    with pytest.raises(cr.AxisError):
+        cr.softmax(cr.tensor(np.zeros((2, 0))), axis=2)
+
+
+def test_exponent_gradient_at_zero_base_with_non_positive_exponent_is_zero() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # 0 ** -1 = inf, as NumPy says
+        out, (gb,) = grads(lambda b: cr.power(0.0, b), [-1.0, -0.5, 0.0])
+    assert out.tolist() == [np.inf, np.inf, 1.0] and gb.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_logaddexp_splits_infinite_ties_and_maximum_gives_nan_nothing() -> None:
+    _, (gx, gy) = grads(cr.logaddexp, [np.inf, NEG_INF], [np.inf, NEG_INF])
+    assert gx.tolist() == [0.5, 0.5] and gy.tolist() == [0.5, 0.5]
+    for op in (cr.maximum, cr.minimum):
+        out, (gx, gy) = grads(op, [np.nan, 1.0, np.nan], [1.0, np.nan, np.nan])
+        assert np.isnan(out).all() and gx.tolist() == [0.0, 0.0, 0.0] and gy.tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_tanh_gelu_gradient_is_finite_for_huge_inputs(dtype: str) -> None:
+    # gelu_tanh(x) is x or 0 out there, slope 1 or 0; x * x overflowing (float16 from 256) used to give 0 * inf
+    big = float(np.finfo(dtype).max) / 4
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # x**3 overflows in the forward pass, harmlessly
+        _, (g,) = grads(lambda t: cr.gelu(t, approximate="tanh"), [300.0, -300.0, big, -big, 3.0], dtype=dtype)
+    assert g.dtype == np.dtype(dtype) and g[:4].tolist() == [1.0, 0.0, 1.0, 0.0]
+    assert float(g[4]) == pytest.approx(1.0115842, rel=2e-3)
+
+
+def test_casts_and_writes_to_integer_dtypes_are_constants() -> None:
+    # an integer (or boolean) result is piecewise constant in its input: no gradient flows back through it
+    x = cr.tensor([1.7, 2.2], requires_grad=True)
+    for dtype in (np.int64, np.int32, bool):
+        y = cr.astype(x, dtype=dtype)
+        assert y.dtype == np.dtype(dtype) and not y.requires_grad and y.node is None
+    np.testing.assert_array_equal(cr.grad(lambda a: cr.sum(cr.astype(a, np.int32) * a))(np.array([1.7, 2.2])), [1, 2])
+    _, t = cr.jvp(lambda a: cr.astype(a, dtype=np.int32) * a, (np.array([1.7, 2.2]),), (np.ones(2),))
+    np.testing.assert_array_equal(t, [1.0, 2.0])
+    buf = cr.tensor(np.zeros(2, dtype=np.int64))
+    buf[0] = x[0] * 2  # rounded into an integer buffer
+    buf.add_(x)
+    assert buf.tolist() == [4, 2] and not buf.requires_grad
+
+
+def test_reductions_over_nothing_have_empty_gradients_without_warnings() -> None:
+    for fn, shape, kw in (
+        (cr.mean, (0, 3), {"axis": 0}),
+        (cr.mean, (0,), {}),
+        (cr.mean, (0, 3), {"axis": 0, "keepdims": True}),
+        (cr.std, (0, 3), {"axis": 0}),
+        (cr.std, (2, 0), {"axis": -1}),
+    ):
+        x = cr.tensor(np.zeros(shape), requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # the forward pass: NumPy's own "mean of empty slice"
+            y = fn(x, **kw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the backward pass divides nothing by 0
+            cr.sum(y).backward()
+        assert x.grad.shape == shape

@@ -88,3 +88,69 @@ def test_inplace_ndarray_update_with_tensor_is_refused() -> None:
     a = np.zeros(3)
     with pytest.raises(cr.UnsupportedOperationError):
         a += _leaf([1.0, 2.0, 3.0])
+
+
+def test_take_along_axis_and_array_split_take_numpys_arguments() -> None:
+    a = np.arange(6.0).reshape(2, 3)
+    x = _leaf(a)
+    idx = np.array([[0, 0], [2, 1]])
+    y = np.take_along_axis(x, idx)  # NumPy's default axis is -1
+    np.testing.assert_array_equal(y.data, np.take_along_axis(a, idx, axis=-1))
+    z = np.take_along_axis(x, np.array([5, 0, 5]), axis=None)  # the flattened array
+    np.testing.assert_array_equal(z.data, [5.0, 0.0, 5.0])
+    (cr.sum(y) + cr.sum(z)).backward()
+    assert x.grad.tolist() == [[3.0, 0.0, 0.0], [0.0, 1.0, 3.0]]
+    parts = np.array_split(x, [1, 2], axis=1)  # indices, not a count
+    assert [p.shape for p in parts] == [(2, 1), (2, 1), (2, 1)]
+    with pytest.raises(cr.InvalidArgumentError, match="at least 1"):
+        np.array_split(x, 0)
+
+
+def test_np_clip_without_bounds_copies_as_numpy_does() -> None:
+    x = _leaf([1.0, -2.0, np.nan])
+    y = np.clip(x, None, None)
+    np.testing.assert_array_equal(y.data, np.clip(x.data, None, None))
+    cr.sum(y * 2.0).backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    "order, axis",
+    [
+        (0, None),
+        (3, None),
+        (0.5, None),
+        (-1, None),
+        (-np.inf, -1),
+        (np.inf, 0),
+        (1, (0, 1)),
+        (-1, (1, 0)),
+        (np.inf, None),
+        (-np.inf, (0, 1)),
+    ],
+)
+def test_linalg_norm_orders_match_numpy(order, axis) -> None:
+    a = np.array([[0.5, -2.0, 1.5], [3.0, 0.25, -1.0]])
+    if axis is None and order in (0, 3, 0.5, -1):
+        a = a[1]  # vector orders without an axis need a vector
+    got = np.linalg.norm(_leaf(a), order, axis=axis)
+    np.testing.assert_allclose(got.data, np.linalg.norm(a, order, axis=axis), rtol=1e-15)
+    assert got.requires_grad
+
+
+def test_linalg_norm_of_empty_slices_matches_numpy() -> None:
+    for order in (np.inf, 3, 0, 1, None):
+        x = _leaf(np.zeros((2, 0)))
+        y = np.linalg.norm(x, order, axis=-1)
+        np.testing.assert_array_equal(y.data, np.linalg.norm(np.zeros((2, 0)), order, axis=-1))
+        cr.sum(y).backward()
+        assert x.grad.shape == (2, 0)
+
+
+@pytest.mark.parametrize("order", [None, 1, 3, 0, np.inf, -1])
+def test_linalg_norm_of_integers_is_float_as_in_numpy(order) -> None:
+    a = np.array([3_000_000_000, -4_000_000_000, 5])  # x * x would overflow int64
+    got = np.linalg.norm(cr.tensor(a), order)
+    expected = np.linalg.norm(a, order)
+    assert got.dtype == expected.dtype == np.float64
+    np.testing.assert_allclose(got.data, expected, rtol=1e-15)

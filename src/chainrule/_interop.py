@@ -131,7 +131,10 @@ def _ravel(a: Any, order: str = "C") -> Any:
 def _clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *, min: Any = None, max: Any = None) -> Any:  # noqa: A002
     if out is not None:
         raise _unsupported("clip(..., out=...)")
-    return ops.clip(a, a_min if a_min is not None else min, a_max if a_max is not None else max)
+    lo, hi = (a_min if a_min is not None else min), (a_max if a_max is not None else max)
+    if lo is None and hi is None:
+        return ops.multiply(a, 1)  # NumPy 2: no bound on either side, a copy of the values
+    return ops.clip(a, lo, hi)
 
 
 def _where(condition: Any, *xy: Any) -> Any:

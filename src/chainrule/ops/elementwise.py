@@ -6,7 +6,7 @@ op                             forward                                      loca
 add(x, y)                      x + y                                        1, 1          (add distributes)
 subtract(x, y)                 x - y                                        1, -1
 multiply(x, y)                 x * y                                        y, x          (multiply swaps)
-divide(x, y)                   x / y                                        1/y, -x/y**2
+divide(x, y)                   x / y                                        1/y, -(x/y)/y
 power(x, y)                    x ** y                                       y x**(y-1) (0 if y = 0), x**y ln x (0 if x <= 0)
 negative(x)                    -x                                           -1
 abs(x)                         |x|                                          sign(x)       (0 at 0)
@@ -52,10 +52,11 @@ subtract = defprim("subtract", np.subtract, vjp=(lambda g, ans, x, y: g, lambda 
 multiply = defprim(
     "multiply", np.multiply, vjp=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), jvp="elementwise"
 )
+# d(x/y)/dy = -x/y**2, computed as -(x/y)/y: y*y overflows (or underflows to 0) long before the quotient does
 divide = defprim(
     "divide",
     np.true_divide,
-    vjp=(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * x / (y * y)),
+    vjp=(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
     jvp="elementwise",
 )
 negative = defprim("negative", np.negative, vjp=lambda g, ans, x: -g, jvp="elementwise")
@@ -73,9 +74,10 @@ def _power_dy(g: Any, ans: Any, x: Any, y: Any) -> Any:
     # d(x**y)/dy = x**y ln x for x > 0. At x = 0 the limit is 0 (for y > 0). For x < 0, x**y is real only at
     # integer y, so it has no derivative along y: we take 0 there too, which keeps integer powers of negative
     # bases finite. The log is taken of a safe stand-in so that neither log(0) nor log(-1) poisons the result.
-    positive = x > 0
-    safe_x = where(positive, x, 1)
-    return where(positive, g * ans * log(safe_x), 0)
+    # A NaN base is neither: its NaN passes through (x <= 0 is False for NaN, where x > 0 would hide it).
+    nonpositive = x <= 0
+    safe_x = where(nonpositive, 1, x)
+    return where(nonpositive, 0, g * ans * log(safe_x))
 
 
 power = defprim("power", np.power, vjp=(_power_dx, _power_dy), jvp="elementwise")
@@ -87,7 +89,8 @@ sign = defprim("sign", np.sign, vjp=lambda g, ans, x: zeros_like_grad(g, x), jvp
 # slower promotion path (about 0.15 us more a call on small arrays) for the same result
 exp = defprim("exp", np.exp, vjp=lambda g, ans, x: g * ans, jvp="elementwise")
 exp2 = defprim("exp2", np.exp2, vjp=lambda g, ans, x: g * ans * LN2, jvp="elementwise")
-expm1 = defprim("expm1", np.expm1, vjp=lambda g, ans, x: g * (ans + 1.0), jvp="elementwise")
+# e**x itself, not ans + 1: for x < -37, expm1(x) + 1 rounds to 0 (the derivative e**x would be lost entirely)
+expm1 = defprim("expm1", np.expm1, vjp=lambda g, ans, x: g * exp(x), jvp="elementwise")
 log = defprim("log", np.log, vjp=lambda g, ans, x: g / x, jvp="elementwise")
 log2 = defprim("log2", np.log2, vjp=lambda g, ans, x: g / (x * LN2), jvp="elementwise")
 log10 = defprim("log10", np.log10, vjp=lambda g, ans, x: g / (x * LN10), jvp="elementwise")
@@ -173,6 +176,10 @@ def _gelu_tanh(x: np.ndarray) -> np.ndarray:
 
 
 def _gelu_tanh_dx(g: Any, ans: Any, x: Any) -> Any:
+    # beyond |x| = 100 the tanh is exactly +-1 and the second term exactly 0 in every float dtype, but x * x
+    # overflows there (float16 from 256, float64 from 1e154) and 0 * inf would make the gradient NaN: the
+    # derivative is computed at x clipped to [-100, 100], which changes nothing else
+    x = _clip(x, -100.0, 100.0) if type(x) is np.ndarray else clip(x, -100.0, 100.0)
     inner = SQRT_2_OVER_PI * (x + 0.044715 * x**3)
     t = tanh(inner)
     dinner = SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * (x * x))

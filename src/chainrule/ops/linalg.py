@@ -10,6 +10,8 @@ einsum(spec, *ops)     for each operand, the einsum of g with the other operands
 dot, outer, trace,     composed from matmul, multiply, einsum
 tensordot
 norm(x)                g * x / norm(x) for the 2-norm / Frobenius norm; 0 where the norm is 0
+norm(x, p)             g * sign(x) (|x| / norm)**(p-1); 0 where x = 0 or the norm is 0 (other ords are
+                       composed from abs, sum, max and min)
 =====================  ==========================================================================
 """
 
@@ -23,10 +25,10 @@ import numpy as np
 from .._shapes import broadcast_shapes, normalize_axis
 from ..errors import ShapeError, UnsupportedArgumentError
 from ..primitive import VariadicRules
-from ._base import data_of, defprim, shape_of
-from .elementwise import absolute, multiply, where
+from ._base import data_of, defprim, shape_of, zeros_like_grad
+from .elementwise import absolute, multiply, sign, where
 from .reduce import _spread, max, sum
-from .shape import expand_dims, ravel, reshape, squeeze, swapaxes, transpose
+from .shape import astype, broadcast_to, expand_dims, ravel, reshape, squeeze, swapaxes, transpose
 
 
 # -- matmul -------------------------------------------------------------------------------------------
@@ -162,7 +164,16 @@ def _einsum_vjp(argnum: int, g: Any, ans: Any, *ops: Any, spec: str) -> Any:
     others = [(s, o) for i, (s, o) in enumerate(zip(ins, ops, strict=True)) if i != argnum]
     subs = [out] + [s for s, _ in others] + extra_subs
     operands = [g] + [o for _, o in others] + extra_ops
-    return einsum(",".join(subs) + "->" + "".join(result), *operands)
+    grad = einsum(",".join(subs) + "->" + "".join(result), *operands)
+    got = shape_of(grad)
+    if got != shape:
+        # NumPy's einsum broadcasts an axis of length 1 against the other operands' length for the same letter:
+        # sum the gradient over the axes this operand was stretched along, spread it along those it was not
+        stretched = tuple(d for d, (n, m) in enumerate(zip(shape, got, strict=True)) if n == 1 and m != 1)
+        if stretched:
+            grad = sum(grad, axis=stretched, keepdims=True)
+        grad = broadcast_to(grad, shape)
+    return grad
 
 
 def _einsum_jvp(argnum: int, t: Any, ans: Any, *ops: Any, spec: str) -> Any:
@@ -266,7 +277,14 @@ def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
 
 
 # -- norms --------------------------------------------------------------------------------------------
+def _as_inexact(x: Any) -> np.ndarray:
+    """``x`` as NumPy's norm takes it: integers and booleans become float64 first (no integer overflow)."""
+    x = np.asarray(x)
+    return x if x.dtype.kind in "fc" else x.astype(np.float64)
+
+
 def _norm2_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    x = _as_inexact(x)
     return np.sqrt(np.sum(x * np.conj(x), axis=axis, keepdims=keepdims))
 
 
@@ -295,32 +313,130 @@ def _norm2_jvp(t: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = Fals
 _norm2.jvps = (_norm2_jvp,)
 
 
-def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002 - NumPy's name
-    """Vector 2-norm (or ``ord`` 1, inf, -inf, p) and matrix Frobenius norm, as ``np.linalg.norm``.
+def _normp_forward(x: np.ndarray, p: float, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    # NumPy's own steps for a vector p-norm (so the values agree to the last bit)
+    absx = np.abs(_as_inexact(x))
+    absx **= p
+    ret = np.add.reduce(absx, axis=axis, keepdims=keepdims)
+    return ret ** np.reciprocal(p, dtype=ret.dtype)
 
-    The gradient of the 2-norm and Frobenius norm at the zero vector is 0.
-    """
-    nd = len(shape_of(x))
-    if isinstance(axis, list):
-        axis = tuple(axis)
-    matrix = (axis is None and nd == 2 and ord is not None) or (isinstance(axis, tuple) and len(axis) == 2)
-    if ord is None or (ord == "fro" and matrix) or (ord == 2 and not matrix):
+
+def _normp_weights(ans: Any, x: Any, p: float, axis: Any, keepdims: bool) -> Any:
+    """d ||x||_p / dx = sign(x) (|x| / ||x||_p)**(p - 1), taken as 0 where x = 0 (infinite for p < 1: a kink, as
+    abs'(0)) and where the norm is 0 (a subgradient, as for the 2-norm at 0, instead of 0/0 = NaN)."""
+    shape = shape_of(x)
+    axes = normalize_axis(axis, len(shape))
+    kept = ans if keepdims else reshape(ans, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    xd = data_of(x)
+    off = (xd == 0) | (data_of(kept) == 0)
+    safe_abs = where(off, 1, absolute(x))  # safe stand-ins: no 0 ** negative, also when differentiated again
+    safe_norm = where(off, 1, kept)
+    return where(off, 0, sign(x) * (safe_abs / safe_norm) ** (p - 1))
+
+
+def _normp_vjp(g: Any, ans: Any, x: Any, p: float, axis: Any = None, keepdims: bool = False) -> Any:
+    return _spread(g, x, axis, keepdims) * _normp_weights(ans, x, p, axis, keepdims)
+
+
+def _normp_jvp(t: Any, ans: Any, x: Any, p: float, axis: Any = None, keepdims: bool = False) -> Any:
+    return sum(_normp_weights(ans, x, p, axis, keepdims) * t, axis=axis, keepdims=keepdims)
+
+
+_normp = defprim("norm_p", _normp_forward, vjp=_normp_vjp, jvp=_normp_jvp)
+
+
+def _count_nonzero_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    x = _as_inexact(x)
+    return np.add.reduce(x != 0, axis=axis, keepdims=keepdims).astype(x.real.dtype)
+
+
+def _zero_tangent(t: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.zeros(np.shape(data_of(ans)), dtype=np.result_type(data_of(ans)))
+
+
+# the "0-norm" counts the non-zero entries: piecewise constant, so its gradient is 0 (connected, like sign's)
+_norm0 = defprim(
+    "norm_0",
+    _count_nonzero_forward,
+    vjp=lambda g, ans, x, axis=None, keepdims=False: zeros_like_grad(g, x),
+    jvp=_zero_tangent,
+)
+
+
+def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:  # noqa: A002
+    from .reduce import min as rmin
+
+    if ord == 2:
         return _norm2(x, axis=axis, keepdims=keepdims)
-    if matrix:
-        raise UnsupportedArgumentError(f"norm: matrix norm ord={ord!r} is not supported (use ord=None or 'fro')")
     if ord == 1:
         return sum(absolute(x), axis=axis, keepdims=keepdims)
-    if ord == np.inf:
-        return max(absolute(x), axis=axis, keepdims=keepdims)
-    if ord == -np.inf:
-        from .reduce import min as rmin
+    if ord == np.inf or ord == -np.inf:
+        shape = shape_of(x)
+        if any(shape[a] == 0 for a in normalize_axis(axis, len(shape))):
+            if ord == -np.inf:  # (NumPy has no answer either)
+                raise ShapeError(f"norm: ord=-inf of an empty slice (shape {shape}, axis {axis}) is undefined")
+            return sum(absolute(x), axis=axis, keepdims=keepdims)  # NumPy: the largest of nothing is 0
+        return (max if ord == np.inf else rmin)(absolute(x), axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return _norm0(x, axis=axis, keepdims=keepdims)
+    return _normp(x, p=float(ord), axis=axis, keepdims=keepdims)
 
-        return rmin(absolute(x), axis=axis, keepdims=keepdims)
-    if isinstance(ord, (int, float)) and ord > 0:
-        return sum(absolute(x) ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
-    raise UnsupportedArgumentError(
-        f"norm: ord={ord!r} is not supported (vectors: None, 2, 1, inf, -inf or p > 0; matrices: None or 'fro')"
-    )
+
+def _matrix_norm(x: Any, ord: Any, axis: tuple[int, int], keepdims: bool) -> Any:  # noqa: A002
+    from .reduce import min as rmin
+
+    nd = len(shape_of(x))
+    row, col = (int(a) % nd for a in axis)
+    if row == col:
+        raise ShapeError(f"norm: the two axes of a matrix norm must differ, got axis={axis}")
+    if ord in (1, -1):  # the largest (smallest) column sum of |x|
+        out = sum(absolute(x), axis=row, keepdims=True)
+        out = (max if ord == 1 else rmin)(out, axis=col, keepdims=True)
+    elif ord in (np.inf, -np.inf):  # the largest (smallest) row sum of |x|
+        out = sum(absolute(x), axis=col, keepdims=True)
+        out = (max if ord == np.inf else rmin)(out, axis=row, keepdims=True)
+    else:
+        raise UnsupportedArgumentError(
+            f"norm: matrix norm ord={ord!r} is not supported (use ord=None, 'fro', 1, -1, inf or -inf; 2, -2 and "
+            "'nuc' need singular values)"
+        )
+    return out if keepdims else squeeze(out, (row, col))
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002 - NumPy's name
+    """Vector norms (2, 1, inf, -inf, 0 and any other p, as ``np.linalg.norm``) and matrix norms (Frobenius, 1,
+    -1, inf, -inf).
+
+    The gradient of a norm at the zero vector is 0 (a subgradient), and so is the gradient of a p-norm with
+    respect to an entry that is 0.
+    """
+    nd = len(shape_of(x))
+    if np.asarray(data_of(x)).dtype.kind not in "fc":  # (as NumPy: integers and booleans become float64 first)
+        x = astype(x, np.float64)
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    if isinstance(axis, (int, np.integer)):
+        axis = (int(axis),)
+    matrix = (axis is None and nd == 2 and ord is not None) or (isinstance(axis, tuple) and len(axis) == 2)
+    if ord is None or (ord in ("fro", "f") and matrix):
+        return _norm2(x, axis=axis, keepdims=keepdims)
+    if isinstance(ord, str):
+        raise UnsupportedArgumentError(
+            f"norm: ord={ord!r} is not supported ({'matrices: None, fro, 1, -1, inf, -inf' if matrix else 'vectors: numbers, inf, -inf'})"
+        )
+    if matrix:
+        return _matrix_norm(x, ord, axis if axis is not None else (0, 1), keepdims)
+    if axis is None:
+        if nd != 1:
+            raise ShapeError(
+                f"norm: ord={ord!r} of an array with {nd} dimensions needs an axis (one, or two for a matrix norm); "
+                "NumPy's norm of such an array is defined for ord=None only"
+            )
+    elif len(axis) != 1:
+        raise ShapeError(f"norm: axis must name one axis (a vector norm) or two (a matrix norm), got axis={axis}")
+    if isinstance(ord, (bool, np.bool_)) or not isinstance(ord, (int, float, np.integer, np.floating)):
+        raise UnsupportedArgumentError(f"norm: ord must be a number, inf, -inf, 'fro' or None, got {ord!r}")
+    return _vector_norm(x, ord, axis, keepdims)
 
 
 __all__ = [

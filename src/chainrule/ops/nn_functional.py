@@ -30,6 +30,9 @@ from .shape import expand_dims, squeeze, take_along_axis
 
 
 def _shifted(x: np.ndarray, axis: int) -> np.ndarray:
+    if x.size == 0:  # nothing to normalise (np.max would refuse an empty axis); the result is as empty
+        np.max(x, axis=axis, keepdims=True, initial=0)  # (still: an axis out of range raises NumPy's AxisError)
+        return x
     m = np.max(x, axis=axis, keepdims=True)
     return x - np.where(np.isfinite(m), m, 0)
 
@@ -49,15 +52,24 @@ def _log_softmax_forward(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.where(np.isneginf(lse), -np.inf, out).astype(x.dtype, copy=False) if not np.isfinite(lse).all() else out
 
 
+def _dead(ans: Any, axis: int) -> np.ndarray:
+    """The slices of a log_softmax result that are all -inf (their input was all -inf), as a mask kept over ``axis``.
+    A NaN slice is not dead: its NaN passes on to the gradient."""
+    a = data_of(ans)
+    if a.size == 0:
+        return np.zeros(a.shape, dtype=bool)
+    return np.isneginf(np.max(a, axis=axis, keepdims=True))
+
+
 def _log_softmax_vjp(g: Any, ans: Any, x: Any, axis: int = -1) -> Any:
-    dead = ~np.isfinite(np.max(data_of(ans), axis=axis, keepdims=True))  # all -inf slices
+    dead = _dead(ans, axis)  # all -inf slices
     s = where(dead, 0, exp(ans))
     grad = g - s * sum(g, axis=axis, keepdims=True)
     return where(dead, 0, grad) if dead.any() else grad
 
 
 def _log_softmax_jvp(t: Any, ans: Any, x: Any, axis: int = -1) -> Any:
-    dead = ~np.isfinite(np.max(data_of(ans), axis=axis, keepdims=True))  # all -inf slices: tangent 0, as in reverse
+    dead = _dead(ans, axis)  # all -inf slices: tangent 0, as in reverse
     out = t - sum(where(dead, 0, exp(ans)) * t, axis=axis, keepdims=True)
     return where(dead, 0, out) if dead.any() else out
 

@@ -22,8 +22,8 @@ import numpy as np
 
 from .._shapes import normalize_axis
 from ..tensor import Tensor
-from ._base import data_of, defprim, shape_of
-from .elementwise import exp, where
+from ._base import data_of, defprim, shape_of, zeros_like_grad
+from .elementwise import exp, log, where
 from .shape import broadcast_to, moveaxis, reshape
 
 
@@ -104,9 +104,14 @@ def _mean_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> An
 
 def _mean_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     if type(x) is np.ndarray and isinstance(g, _ARRAYS):
-        # divided before it is spread: the same quotient in every element, computed once
-        return _spread_array(g / _count(x.shape, axis), x.shape, axis, keepdims)
-    return _spread(g, x, axis, keepdims) / _count(shape_of(x), axis)
+        n = _count(x.shape, axis)
+        if n:  # divided before it is spread: the same quotient in every element, computed once
+            return _spread_array(g / n, x.shape, axis, keepdims)
+    else:
+        n = _count(shape_of(x), axis)
+        if n:
+            return _spread(g, x, axis, keepdims) / n
+    return zeros_like_grad(g, x)  # a mean over nothing: as empty as the input (and g / 0 would only warn)
 
 
 _mean = defprim("mean", _mean_forward, vjp=_mean_vjp, jvp="linear")
@@ -118,10 +123,20 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 
 # -- max and min ----------------------------------------------------------------------------------------
+def _attains(x: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """Which elements attain the extreme ``kept`` (ties share the gradient). A slice whose result is NaN (NumPy's
+    max and min propagate NaN) has its NaN elements as the extreme, so the gradient is not silently lost."""
+    hit = x == kept
+    nan = kept != kept
+    if nan.any():
+        hit |= nan & (x != x)
+    return hit
+
+
 def _extreme_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     shape = shape_of(x)
     kept = ans if keepdims else reshape(ans, _kept_shape(shape, axis))
-    hit = data_of(x) == data_of(kept)  # which elements attain the extreme (ties share the gradient)
+    hit = _attains(data_of(x), data_of(kept))
     count = np.sum(hit, axis=normalize_axis(axis, len(shape)), keepdims=True)
     share = np.where(hit, 1.0 / np.maximum(count, 1), 0.0).astype(np.result_type(data_of(x)), copy=False)
     return _spread(g, x, axis, keepdims) * share
@@ -138,7 +153,7 @@ def _min_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any
 def _extreme_jvp(t: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     shape = shape_of(x)
     kept = data_of(ans) if keepdims else np.reshape(data_of(ans), _kept_shape(shape, axis))
-    hit = data_of(x) == kept
+    hit = _attains(data_of(x), kept)
     count = np.maximum(np.sum(hit, axis=normalize_axis(axis, len(shape)), keepdims=True), 1)
     weights = (hit / count).astype(np.result_type(data_of(x)), copy=False)
     return sum(t * weights, axis=axis, keepdims=keepdims)
@@ -230,22 +245,34 @@ def _logsumexp_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) 
     return out.astype(np.result_type(x, np.float16), copy=False)
 
 
+def _logsumexp_weights(x: Any, axis: Any) -> Any:
+    """softmax(x) over ``axis``: the gradient of logsumexp, shifted by the maximum as the forward pass is.
+
+    ``exp(x - logsumexp(x))`` would carry the rounding error of the result (an ulp of 1e4 in float32 is 1e-3)
+    into every weight; ``exp((x - max) - log(sum(exp(x - max))))`` is exact next to huge inputs. An all -inf
+    slice gets weights 0 (not exp(-inf + inf) = NaN); a NaN in a slice gives NaN weights there (it is not hidden).
+    """
+    xd = data_of(x)
+    if xd.size == 0:
+        return np.zeros(xd.shape, dtype=np.result_type(xd, np.float16))
+    m = np.max(xd, axis=axis, keepdims=True)  # a constant shift (softmax does not depend on it), finite ones only
+    dead = np.isneginf(m)
+    z = x - np.where(np.isfinite(m), m, 0)
+    s = sum(exp(z), axis=axis, keepdims=True)
+    lse = log(where(dead, 1, s))  # (a safe stand-in where the sum is 0, so no log(0) even when differentiated)
+    return exp(z - lse)  # dead slices: exp(-inf - 0) = 0
+
+
 def _logsumexp_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    shape = shape_of(x)
-    kept = ans if keepdims else reshape(ans, _kept_shape(shape, axis))
-    finite = np.isfinite(data_of(kept))  # -inf (all -inf slice) gets 0, not exp(-inf + inf) = nan
-    safe = where(finite, kept, 0)
-    weights = where(finite, exp(x - safe), 0)
-    return _spread(g, x, axis, keepdims) * weights
+    return _spread(g, x, axis, keepdims) * _logsumexp_weights(x, axis)
 
 
 _logsumexp = defprim("logsumexp", _logsumexp_forward, vjp=_logsumexp_vjp)
 
 
 def _logsumexp_jvp(t: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    # sum(softmax(x) * t) over the axes; the vjp's weights want the result with its reduced axes kept
-    kept = ans if keepdims else reshape(ans, _kept_shape(shape_of(x), axis))
-    return sum(_logsumexp_vjp(1, kept, x, axis, True) * t, axis=axis, keepdims=keepdims)
+    # sum(softmax(x) * t) over the axes
+    return sum(_logsumexp_weights(x, axis) * t, axis=axis, keepdims=keepdims)
 
 
 _logsumexp.jvps = (_logsumexp_jvp,)
@@ -284,10 +311,14 @@ def _std_weights(ans: Any, x: Any, axis: Any, ddof: int, keepdims: bool) -> Any:
 
 
 def _std_vjp(g: Any, ans: Any, x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    if not np.size(data_of(x)):  # (an empty input: an empty gradient, without NumPy's "mean of empty slice")
+        return zeros_like_grad(g, x)
     return _spread(g, x, axis, keepdims) * _std_weights(ans, x, axis, ddof, keepdims)
 
 
 def _std_jvp(t: Any, ans: Any, x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    if not np.size(data_of(x)):
+        return np.zeros(np.shape(data_of(ans)), dtype=np.result_type(data_of(ans)))
     return sum(_std_weights(ans, x, axis, ddof, keepdims) * t, axis=axis, keepdims=keepdims)
 
 

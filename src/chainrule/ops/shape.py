@@ -162,11 +162,21 @@ def broadcast_to(x: Any, shape: Any) -> Any:
 
 
 def _astype_forward(x: np.ndarray, dtype: Any) -> np.ndarray:
-    return x.astype(dtype)
+    return x.astype(dtype) if type(x) is np.ndarray else np.asarray(x).astype(dtype)
 
 
 # the engine casts every gradient to its input's dtype: the rule passes g through
-astype = defprim("astype", _astype_forward, vjp=lambda g, ans, x, dtype: g, jvp="linear")
+_astype = defprim("astype", _astype_forward, vjp=lambda g, ans, x, dtype: g, jvp="linear")
+
+
+def astype(x: Any, dtype: Any) -> Any:
+    """A copy cast to ``dtype``: differentiable between floating dtypes; a cast to an integer or boolean dtype
+    is piecewise constant, so its result is a constant (no gradient flows back through it, as ``Tensor.astype``)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "fc":
+        return _astype(x, dtype=dtype)
+    out = np.asarray(data_of(x)).astype(dtype)
+    return Tensor._wrap(out, None, False) if isinstance(x, Tensor) else out
 
 
 # -- indexing -----------------------------------------------------------------------------------------
@@ -248,8 +258,13 @@ def index_put(x: Any, value: Any, index: Any) -> Any:
     """A copy of ``x`` with ``value`` written at ``index`` (what ``t[index] = value`` records in a graph).
 
     The gradient of ``x`` is zero at the overwritten positions; ``value`` gets the gradient of its positions
-    (summed over any broadcasting).
+    (summed over any broadcasting). Written into an integer or boolean ``x``, the value is rounded away: the
+    result is a constant, as for any cast to such a dtype.
     """
+    xd = data_of(x)
+    if isinstance(xd, np.ndarray) and xd.dtype.kind not in "fc":
+        out = _index_put_forward(xd, np.asarray(data_of(value)), _raw_index(index))
+        return Tensor._wrap(out, None, False) if isinstance(x, Tensor) or isinstance(value, Tensor) else out
     return _index_put(x, value, index=_raw_index(index))
 
 
@@ -273,9 +288,15 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Any:
     return getitem(x, (slice(None),) * a + (idx,))
 
 
-def take_along_axis(x: Any, indices: Any, axis: int) -> Any:
-    """Pick along ``axis`` with an index array shaped like ``x`` (as ``np.take_along_axis``)."""
+def take_along_axis(x: Any, indices: Any, axis: int | None = -1) -> Any:
+    """Pick along ``axis`` with an index array shaped like ``x`` (as ``np.take_along_axis``; ``axis=None`` picks
+    from the flattened array with 1-D indices)."""
     idx = np.asarray(data_of(indices))
+    if axis is None:
+        if idx.ndim != 1:
+            raise ShapeError(f"take_along_axis: with axis=None the indices must be 1-D, got shape {idx.shape}")
+        x = ravel(x)
+        axis = 0
     shape = shape_of(x)
     nd = len(shape)
     if idx.ndim != nd:
@@ -360,8 +381,13 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
     return [getitem(x, lead + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def array_split(x: Any, sections: int, axis: int = 0) -> list[Any]:
-    """Split into ``sections`` nearly equal pieces (as ``np.array_split``)."""
+def array_split(x: Any, sections: Any, axis: int = 0) -> list[Any]:
+    """Split into ``sections`` nearly equal pieces (as ``np.array_split``; a list of indices splits there)."""
+    if not isinstance(sections, (int, np.integer)):
+        return split(x, sections, axis=axis)
+    sections = int(sections)
+    if sections <= 0:
+        raise InvalidArgumentError(f"array_split: the number of sections must be at least 1, got {sections}")
     n = shape_of(x)[normalize_axis(axis, len(shape_of(x)))[0]]
     q, r = divmod(n, sections)
     sizes = [q + 1] * r + [q] * (sections - r)
