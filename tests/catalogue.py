@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 import chainrule as cr
+from chainrule.ops.inverse import _cofactor_derivative
 from chainrule.ops.linalg import _diag_embed
 
 
@@ -1124,3 +1125,651 @@ for _spec, _sa, _sb in (
         [normal(_sa), normal(_sb)],
         ref=lambda a, b, _e=_spec: np.einsum(_e, a, b),
     )
+
+
+# ---------------------------------------------------------------------------------------------------
+# NumPy's further elementwise functions, cumulative, order-based and NaN-ignoring operations (ops/ufuncs.py,
+# ops/cumulative.py, ops/order.py, ops/stats.py). Their inputs come from a generator of their own, so that cases
+# appended above or below never shift them (nor they those).
+
+_R = np.random.default_rng(20_260_611)
+
+
+def _nrm(shape: tuple[int, ...]) -> np.ndarray:
+    return _R.standard_normal(shape)
+
+
+def _far(shape: tuple[int, ...], gap: float = 0.2) -> np.ndarray:
+    """Magnitudes at least ``gap`` (away from the kinks at 0), both signs."""
+    return np.where(_R.random(shape) < 0.5, -1.0, 1.0) * (gap + np.abs(_R.standard_normal(shape)))
+
+
+def _spread_out(shape: tuple[int, ...]) -> np.ndarray:
+    """Values at least 0.25 apart (no ties: sort, median, nanmax have single winners), shuffled."""
+    n = int(np.prod(shape))
+    return ((_R.permutation(n) - n / 2) * 0.3 + _R.uniform(-0.05, 0.05, n)).reshape(shape)
+
+
+def _apart(sx: tuple[int, ...], sy: tuple[int, ...]) -> list[np.ndarray]:
+    while True:
+        x, y = _R.standard_normal(sx), _R.standard_normal(sy)
+        if np.min(np.abs(np.subtract(x, y)), initial=np.inf) > 0.05:
+            return [x, y]
+
+
+for _name, _fn, _ref, _dom in (
+    ("cbrt", cr.cbrt, np.cbrt, _far),
+    ("deg2rad", cr.deg2rad, np.deg2rad, _nrm),
+    ("rad2deg", cr.rad2deg, np.rad2deg, _nrm),
+    ("sinc", cr.sinc, np.sinc, _nrm),
+    ("fabs", cr.fabs, np.fabs, _far),
+    ("positive", cr.positive, np.positive, _nrm),
+):
+    for _shape in UNARY_SHAPES:
+        prim(_name, _s(_shape), _fn, [_dom(_shape)], ref=_ref)
+    prim(_name, "ufunc", lambda x, _r=_ref: _r(x), [_dom((2, 2))], ref=_ref)
+prim("deg2rad", "radians", cr.radians, [_nrm((3,))], ref=np.radians)
+prim("deg2rad", "np.radians", np.radians, [_nrm((3,))], ref=np.radians)
+prim("rad2deg", "degrees", cr.degrees, [_nrm((3,))], ref=np.degrees)
+prim("rad2deg", "np.degrees", np.degrees, [_nrm((3,))], ref=np.degrees)
+# sinc next to 0, where its slope comes from a series (0 itself included: slope 0, curvature -pi**2 / 3)
+prim("sinc", "near_zero", cr.sinc, [np.array([0.0, 1e-3, -0.05, 0.0999, -0.1001, 0.3])], ref=np.sinc)
+prim("cbrt", "large_and_small", cr.cbrt, [np.array([-3e4, -0.01, 0.003, 27.0, 5e4])], ref=np.cbrt)
+
+for _name, _fn, _ref in (
+    ("arctan2", cr.arctan2, np.arctan2),
+    ("hypot", cr.hypot, np.hypot),
+    ("logaddexp2", cr.logaddexp2, np.logaddexp2),
+    ("fmax", cr.fmax, np.fmax),
+    ("fmin", cr.fmin, np.fmin),
+):
+    for _sx, _sy in PAIRS:
+        prim(_name, f"{_s(_sx)},{_s(_sy)}", _fn, _apart(_sx, _sy), ref=_ref)
+    prim(_name, "ufunc", lambda x, y, _r=_ref: _r(x, y), _apart((3,), (3,)), ref=_ref)
+_y4, _x4 = np.array([1.0, 1.0, -1.0, -1.0]), np.array([2.0, -2.0, 0.5, -0.5])
+prim("arctan2", "all_quadrants", cr.arctan2, [_y4, _x4], ref=np.arctan2)
+prim("hypot", "const", lambda x: cr.hypot(x, 0.5), [_nrm((4,))], ref=lambda x: np.hypot(x, 0.5))
+# a NaN on one side: fmax / fmin return the other input, which gets the whole gradient
+_nx = np.array([np.nan, 0.7, -1.2, 0.4])
+_ny = np.array([0.3, np.nan, 0.5, -0.8])
+for _name, _ref in (("fmax", np.fmax), ("fmin", np.fmin)):
+    prim(_name, "nan_sides", getattr(cr, _name), [_nx, _ny], ref=_ref)
+for _sx, _sy in PAIRS:
+    prim("copysign", f"{_s(_sx)},{_s(_sy)}", cr.copysign, [_far(_sx), _far(_sy)], ref=np.copysign)
+prim("copysign", "ufunc", lambda x, s: np.copysign(x, s), [_far((3,)), _far((3,))], ref=np.copysign)
+prim("copysign", "const_sign", lambda x: cr.copysign(x, -1.0), [_far((4,))], ref=lambda x: np.copysign(x, -1.0))
+
+# cumulative sums and products: every axis, a 0-d input, zeros in the slices, the Tensor methods
+for _name, _np in (("cumsum", np.cumsum), ("cumprod", np.cumprod)):
+    for _shape, _axes in (((), (None, 0, -1)), ((5,), (None, 0, -1)), ((3, 4), (None, 0, 1, -1)), ((2, 3, 2), (1, -3))):
+        for _axis in _axes:
+            prim(
+                _name,
+                f"{_s(_shape)},axis={_axis}",
+                lambda x, _a=_axis, _n=_name: getattr(cr, _n)(x, axis=_a),
+                [_nrm(_shape)],
+                ref=lambda x, _a=_axis, _f=_np: _f(x, axis=_a),
+            )
+    prim(_name, "method", lambda x, _n=_name: getattr(x, _n)(1), [_nrm((2, 3))], ref=lambda x, _f=_np: _f(x, 1))
+    prim(_name, "np_dispatch", lambda x, _f=_np: _f(x, axis=0), [_nrm((3, 2))], ref=lambda x, _f=_np: _f(x, axis=0))
+    prim(
+        _name,
+        "dtype_float64",
+        lambda x, _n=_name: getattr(cr, _n)(x, dtype=np.float64),
+        [_nrm((4,))],
+        ref=lambda x, _f=_np: _f(x, dtype=np.float64),
+    )
+for _label, _x, _axis in (
+    ("one_zero", np.array([1.5, 0.0, -2.0, 0.7, 1.2]), None),
+    ("two_zeros", np.array([0.8, 0.0, 1.5, 0.0, -1.1, 2.0]), 0),
+    ("zero_first", np.array([0.0, 1.3, -0.6, 2.0]), 0),
+    ("zero_last", np.array([1.3, -0.6, 2.0, 0.0]), 0),
+    ("all_zeros", np.zeros(3), 0),
+    ("rows", np.array([[1.5, 0.0, 2.0, -1.0], [0.0, 1.1, 0.0, 3.0], [0.9, 2.0, 1.2, -0.5]]), 1),
+    ("columns", np.array([[1.5, 0.0, 2.0], [0.0, 1.1, 0.0], [0.9, 0.0, 1.2], [-0.5, 1.3, 0.0]]), 0),
+):
+    prim(
+        "cumprod",
+        _label,
+        lambda x, _a=_axis: cr.cumprod(x, axis=_a),
+        [_x],
+        ref=lambda x, _a=_axis: np.cumprod(x, axis=_a),
+    )
+_xcum = np.array([[np.nan, 0.5, 1.5], [0.3, np.nan, -1.0]])
+comp("nancumsum", "nan", lambda x: cr.nancumsum(x, axis=1), [_xcum], ref=lambda x: np.nancumsum(x, axis=1))
+comp("nancumsum", "no_nan", cr.nancumsum, [_nrm((2, 3))], ref=np.nancumsum)
+_xcum = np.array([[np.nan, 0.5], [0.3, np.nan], [1.2, -0.7]])
+comp("nancumprod", "nan", lambda x: cr.nancumprod(x, axis=0), [_xcum], ref=lambda x: np.nancumprod(x, axis=0))
+comp("nancumprod", "np_dispatch", lambda x: np.nancumprod(x), [_nrm((4,))], ref=np.nancumprod)
+for _label, _kw, _shape in (
+    ("n1", {}, (5,)),
+    ("n2_axis0", {"n": 2, "axis": 0}, (4, 3)),
+    ("n3_axis-1", {"n": 3, "axis": -1}, (2, 5)),
+    ("scalar_prepend_append", {"prepend": 0.5, "append": -1.0}, (2, 3)),
+    ("array_prepend", {"axis": 0, "prepend": np.ones((1, 3))}, (2, 3)),
+):
+    comp("diff", _label, lambda x, _k=_kw: cr.diff(x, **_k), [_nrm(_shape)], ref=lambda x, _k=_kw: np.diff(x, **_k))
+comp("diff", "np_dispatch", lambda x: np.diff(x, n=2), [_nrm((4,))], ref=lambda x: np.diff(x, n=2))
+comp(
+    "diff",
+    "tensor_prepend",
+    lambda x, p: cr.diff(x, axis=1, prepend=p),
+    [_nrm((2, 3)), _nrm((2, 1))],
+    ref=lambda x, p: np.diff(x, axis=1, prepend=p),
+)
+
+# flip, roll, sort, triu, tril
+for _axis in (None, 0, -1, (0, 1)):
+    prim(
+        "flip",
+        f"axis={_axis}",
+        lambda x, _a=_axis: cr.flip(x, _a),
+        [_nrm((3, 4))],
+        ref=lambda x, _a=_axis: np.flip(x, _a),
+    )
+prim("flip", "scalar", cr.flip, [_nrm(())], ref=np.flip)
+prim("flip", "np_dispatch", lambda x: np.flip(x, 1), [_nrm((2, 3, 2))], ref=lambda x: np.flip(x, 1))
+for _label, _shift, _axis in (("flat", 2, None), ("axis0", -1, 0), ("axis-1", 5, -1), ("tuple", (1, -2), (0, 1))):
+    prim(
+        "roll",
+        _label,
+        lambda x, _sh=_shift, _a=_axis: cr.roll(x, _sh, _a),
+        [_nrm((3, 4))],
+        ref=lambda x, _sh=_shift, _a=_axis: np.roll(x, _sh, _a),
+    )
+prim("roll", "np_dispatch", lambda x: np.roll(x, 1), [_nrm((4,))], ref=lambda x: np.roll(x, 1))
+for _shape, _axis in (((6,), -1), ((3, 4), -1), ((3, 4), 0), ((2, 3, 4), 1), ((3, 4), None), ((), None)):
+    prim(
+        "sort",
+        f"{_s(_shape)},axis={_axis}",
+        lambda x, _a=_axis: cr.sort(x, axis=_a),
+        [_spread_out(_shape) if _shape else np.array(0.4)],
+        ref=lambda x, _a=_axis: np.sort(x, axis=_a),
+    )
+prim("sort", "np_dispatch", lambda x: np.sort(x, axis=0), [_spread_out((4, 2))], ref=lambda x: np.sort(x, axis=0))
+for _name, _np in (("triu", np.triu), ("tril", np.tril)):
+    for _k in (0, 1, -1):
+        prim(
+            _name,
+            f"k={_k}",
+            lambda x, _k=_k, _n=_name: getattr(cr, _n)(x, _k),
+            [_nrm((3, 4))],
+            ref=lambda x, _k=_k, _f=_np: _f(x, _k),
+        )
+    prim(_name, "batch", lambda x, _n=_name: getattr(cr, _n)(x), [_nrm((2, 3, 3))], ref=_np)
+    prim(_name, "vector", lambda x, _n=_name: getattr(cr, _n)(x, 1), [_nrm((3,))], ref=lambda x, _f=_np: _f(x, 1))
+    prim(_name, "np_dispatch", lambda x, _f=_np: _f(x), [_nrm((3, 3))], ref=_np)
+
+# NaN-ignoring reductions, ptp, median, quantile, percentile: every kind of axis, with and without keepdims
+for _name, _np in (("nanmax", np.nanmax), ("nanmin", np.nanmin)):
+    for _shape, _axes in AXES.items():
+        for _axis in _axes:
+            for _keep in (False, True):
+                prim(
+                    _name,
+                    f"{_s(_shape)},axis={_axis},keepdims={_keep}",
+                    lambda x, _a=_axis, _k=_keep, _n=_name: getattr(cr, _n)(x, axis=_a, keepdims=_k),
+                    [_spread_out(_shape) if _shape else np.array(-0.6)],
+                    ref=lambda x, _a=_axis, _k=_keep, _f=_np: _f(x, axis=_a, keepdims=_k),
+                )
+_xnan = np.array([[0.5, np.nan, -1.3, 2.2], [np.nan, 0.1, 1.7, -0.4], [1.1, -2.0, np.nan, np.nan]])
+for _name in ("nanmax", "nanmin"):
+    _np = getattr(np, _name)
+    prim(
+        _name, "nan_axis1", lambda x, _n=_name: getattr(cr, _n)(x, axis=1), [_xnan], ref=lambda x, _f=_np: _f(x, axis=1)
+    )
+    prim(_name, "nan_all", lambda x, _n=_name: getattr(cr, _n)(x), [_xnan.copy()], ref=_np)
+    prim(_name, "np_dispatch", lambda x, _f=_np: _f(x, axis=0), [_xnan.copy()], ref=lambda x, _f=_np: _f(x, axis=0))
+for _name, _dom in (("nansum", _nrm), ("nanmean", _nrm), ("ptp", _spread_out), ("median", _spread_out)):
+    _np = getattr(np, _name)
+    for _shape, _axis in (
+        ((), None),
+        ((5,), None),
+        ((5,), 0),
+        ((3, 4), 1),
+        ((3, 4), -2),
+        ((2, 3, 4), (0, 2)),
+        ((2, 3, 4), None),
+    ):
+        for _keep in (False, True):
+            comp(
+                _name,
+                f"{_s(_shape)},axis={_axis},keepdims={_keep}",
+                lambda x, _a=_axis, _k=_keep, _n=_name: getattr(cr, _n)(x, axis=_a, keepdims=_k),
+                [_dom(_shape) if _shape else np.array(0.8)],
+                ref=lambda x, _a=_axis, _k=_keep, _f=_np: _f(x, axis=_a, keepdims=_k),
+            )
+    comp(_name, "np_dispatch", lambda x, _f=_np: _f(x, axis=1), [_dom((2, 4))], ref=lambda x, _f=_np: _f(x, axis=1))
+for _name in ("nansum", "nanmean"):
+    _np = getattr(np, _name)
+    comp(
+        _name,
+        "nan_axis1",
+        lambda x, _n=_name: getattr(cr, _n)(x, axis=1),
+        [_xnan.copy()],
+        ref=lambda x, _f=_np: _f(x, axis=1),
+    )
+    comp(_name, "nan_all", lambda x, _n=_name: getattr(cr, _n)(x), [_xnan.copy()], ref=_np)
+comp("median", "even", lambda x: cr.median(x, axis=1), [_spread_out((3, 4))], ref=lambda x: np.median(x, axis=1))
+for _q in (0.3, 0.5, 1.0, 0, [0.1, 0.62, 0.95], np.array([[0.25], [0.8]])):
+    for _shape, _axis, _keep in (((7,), None, False), ((3, 5), 1, False), ((2, 3, 4), (0, 2), True), ((4, 3), 0, True)):
+        comp(
+            "quantile",
+            f"q={np.asarray(_q).tolist()},{_s(_shape)},axis={_axis},keepdims={_keep}",
+            lambda x, _q=_q, _a=_axis, _k=_keep: cr.quantile(x, _q, axis=_a, keepdims=_k),
+            [_spread_out(_shape)],
+            ref=lambda x, _q=_q, _a=_axis, _k=_keep: np.quantile(x, _q, axis=_a, keepdims=_k),
+        )
+for _q in (30, 50.0, [5.0, 62.5, 100.0]):
+    comp(
+        "percentile",
+        f"q={_q},axis=1",
+        lambda x, _q=_q: cr.percentile(x, _q, axis=1),
+        [_spread_out((3, 6))],
+        ref=lambda x, _q=_q: np.percentile(x, _q, axis=1),
+    )
+comp("percentile", "scalar_input", lambda x: cr.percentile(x, 40), [np.array(1.5)], ref=lambda x: np.percentile(x, 40))
+comp(
+    "percentile",
+    "np_dispatch",
+    lambda x: np.percentile(x, 80, axis=0),
+    [_spread_out((5, 2))],
+    ref=lambda x: np.percentile(x, 80, axis=0),
+)
+comp(
+    "quantile",
+    "np_dispatch",
+    lambda x: np.quantile(x, [0.2, 0.7]),
+    [_spread_out((6,))],
+    ref=lambda x: np.quantile(x, [0.2, 0.7]),
+)
+comp(
+    "median",
+    "np_dispatch_tuple_axis",
+    lambda x: np.median(x, axis=(0, 1)),
+    [_spread_out((2, 3, 2))],
+    ref=lambda x: np.median(x, axis=(0, 1)),
+)
+# the quantile itself differentiable: the slope of the interpolation between its two neighbours
+_sorted7 = _spread_out((7,))
+comp("quantile", "wrt_q", lambda x, q: cr.quantile(x, q), [_sorted7, np.array([0.13, 0.52, 0.77])], ref=np.quantile)
+comp("percentile", "wrt_q", lambda x, q: cr.percentile(x, q), [_sorted7.copy(), np.array(41.0)], ref=np.percentile)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Linear algebra: np.linalg's inverses, determinants, solves and decompositions (ops/inverse.py,
+# ops/decompositions.py), the composed products (ops/products.py), matrix norms from singular values and einsum's
+# ellipsis. Inputs from a generator of their own, so no other block shifts them. Inputs are well conditioned with
+# well separated eigenvalues and singular values; functions of a symmetric matrix get one built from x, so that
+# finite differences move both triangles together (the symmetric gradient, docs/conventions.md).
+
+_LA = np.random.default_rng(20_260_612)
+
+
+def _la(shape: tuple[int, ...]) -> np.ndarray:
+    return _LA.standard_normal(shape)
+
+
+def _well(shape: tuple[int, ...]) -> np.ndarray:
+    """Square matrices far from singular: a random matrix plus 3 I."""
+    return _LA.standard_normal(shape) + 3.0 * np.eye(shape[-1])
+
+
+def _sym_spread(shape: tuple[int, ...]) -> np.ndarray:
+    """Matrices whose symmetric part has eigenvalues 1, 2.5, 4, ... (1.5 apart) in a random basis."""
+    n = shape[-1]
+    q = np.linalg.qr(_LA.standard_normal(shape))[0]
+    return (q * (1.0 + 1.5 * np.arange(n))) @ np.swapaxes(q, -1, -2) + 0.2 * _LA.standard_normal(shape)
+
+
+def _sv_spread(shape: tuple[int, ...]) -> np.ndarray:
+    """Matrices with singular values 1, 2, 3, ... (1 apart)."""
+    m, n = shape[-2:]
+    k = min(m, n)
+    u = np.linalg.qr(_LA.standard_normal(shape[:-2] + (m, k)))[0]
+    v = np.linalg.qr(_LA.standard_normal(shape[:-2] + (n, k)))[0]
+    return (u * (1.0 + np.arange(k))) @ np.swapaxes(v, -1, -2)
+
+
+def _full_rank(shape: tuple[int, ...]) -> np.ndarray:
+    """Matrices of full rank, tall or wide: a corner of a square one far from singular."""
+    m, n = shape[-2:]
+    return _well(shape[:-2] + (max(m, n),) * 2)[..., :m, :n]
+
+
+def _crT(x: Any) -> Any:
+    return cr.swapaxes(x, -1, -2)
+
+
+def _npT(x: np.ndarray) -> np.ndarray:
+    return np.swapaxes(x, -1, -2)
+
+
+def _cr_spd(x: Any) -> Any:
+    return x @ _crT(x) + 2.0 * np.eye(x.shape[-1])
+
+
+def _np_spd(x: np.ndarray) -> np.ndarray:
+    return x @ _npT(x) + 2.0 * np.eye(x.shape[-1])
+
+
+for _shape in ((3, 3), (2, 2, 2), (1, 1)):
+    prim("inv", _s(_shape), cr.linalg.inv, [_well(_shape)], ref=np.linalg.inv)
+    prim("det", _s(_shape), cr.linalg.det, [_well(_shape)], ref=np.linalg.det)
+    prim(
+        "slogdet",
+        _s(_shape),
+        lambda a: cr.linalg.slogdet(a).logabsdet,
+        [_well(_shape)],
+        ref=lambda a: np.linalg.slogdet(a)[1],
+    )
+prim("inv", "np_dispatch", lambda a: np.linalg.inv(a), [_well((3, 3))], ref=np.linalg.inv)
+prim("det", "np_dispatch", lambda a: np.linalg.det(a), [_well((2, 3, 3))], ref=np.linalg.det)
+# det of singular matrices: its gradient (the cofactor matrix) is exact there, and so is its second derivative
+prim(
+    "det",
+    "rank_2_of_3",
+    cr.linalg.det,
+    [np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])],
+    ref=np.linalg.det,
+)
+prim("det", "rank_1_of_3", cr.linalg.det, [np.outer([1.0, -2.0, 0.5], [0.3, 1.0, 2.0])], ref=np.linalg.det)
+prim(
+    "slogdet",
+    "negative_det",
+    lambda a: np.linalg.slogdet(a)[1],
+    [_well((3, 3)) * [[-1.0], [1.0], [1.0]]],
+    ref=lambda a: np.linalg.slogdet(a)[1],
+)
+prim(
+    "slogdet",
+    "sign_times_exp",
+    lambda a: (lambda r: r.sign * cr.exp(r.logabsdet))(cr.linalg.slogdet(a)),
+    [_well((2, 2, 2))],
+    ref=np.linalg.det,
+)
+
+
+def _np_cofactor(a: np.ndarray) -> np.ndarray:
+    """The cofactor matrix from its definition: signed determinants of the minors."""
+    n = a.shape[-1]
+    out = np.empty(a.shape, dtype=np.result_type(a, np.float32))
+    for i in range(n):
+        for j in range(n):
+            out[..., i, j] = (-1) ** (i + j) * np.linalg.det(np.delete(np.delete(a, i, -2), j, -1))
+    return out
+
+
+# the cofactor matrix: its own derivative has no rule for A (a third derivative of det), so no second order
+prim(
+    "cofactor",
+    "3x3",
+    cr.linalg.cofactor,
+    [_well((3, 3))],
+    ref=lambda a: np.linalg.det(a) * _npT(np.linalg.inv(a)),
+    second_order=False,
+)
+prim(
+    "cofactor",
+    "batch_singular",
+    cr.linalg.cofactor,
+    [np.stack([_well((3, 3)), np.outer([1.0, 2.0, 3.0], [1.0, -1.0, 2.0])])],
+    ref=_np_cofactor,
+    second_order=False,
+)
+
+
+def _np_cofactor_derivative(a: np.ndarray, e: np.ndarray) -> np.ndarray:
+    # the cofactor matrix of a 3x3 matrix is quadratic in it, so the central difference with step 1 is exact
+    return (_np_cofactor(a + e) - _np_cofactor(a - e)) / 2
+
+
+for _label, _a in (("along_e", _well((3, 3))), ("singular_a", np.outer([1.0, 2.0, 3.0], [1.0, -1.0, 2.0]))):
+    prim("cofactor_derivative", _label, _cofactor_derivative, [_a, _la((3, 3))], wrt=(1,), ref=_np_cofactor_derivative)
+
+for _label, _sa, _sb in (
+    ("vector", (3, 3), (3,)),
+    ("matrix", (3, 3), (3, 2)),
+    ("batch_vector", (2, 3, 3), (3,)),
+    ("broadcast", (2, 1, 3, 3), (4, 3, 2)),
+    ("1x1", (1, 1), (1, 3)),
+):
+    prim("solve", _label, cr.linalg.solve, [_well(_sa), _la(_sb)], ref=np.linalg.solve)
+prim("solve", "np_dispatch", lambda a, b: np.linalg.solve(a, b), [_well((3, 3)), _la((3,))], ref=np.linalg.solve)
+prim(
+    "solve",
+    "constant_b",
+    lambda a: cr.linalg.solve(a, np.arange(3.0)),
+    [_well((3, 3))],
+    ref=lambda a: np.linalg.solve(a, np.arange(3.0)),
+)
+
+for _shape, _label in (((4, 3), "tall"), ((2, 2, 3), "wide_batch"), ((3, 3), "square")):
+    prim("pinv", _label, cr.linalg.pinv, [_sv_spread(_shape)], ref=np.linalg.pinv)
+prim(
+    "pinv",
+    "hermitian",
+    lambda x: cr.linalg.pinv(x + _crT(x), hermitian=True),
+    [_sym_spread((3, 3))],
+    ref=lambda x: np.linalg.pinv(x + _npT(x), hermitian=True),
+)
+prim(
+    "pinv",
+    "np_dispatch_rtol",
+    lambda a: np.linalg.pinv(a, rtol=1e-10),
+    [_sv_spread((3, 4))],
+    ref=lambda a: np.linalg.pinv(a, rtol=1e-10),
+)
+
+for _shape in ((3, 3), (2, 3, 3), (1, 1)):
+    prim(
+        "cholesky",
+        _s(_shape),
+        lambda x: cr.linalg.cholesky(_cr_spd(x)),
+        [_la(_shape)],
+        ref=lambda x: np.linalg.cholesky(_np_spd(x)),
+    )
+prim(
+    "cholesky",
+    "upper",
+    lambda x: cr.linalg.cholesky(_cr_spd(x), upper=True),
+    [_la((3, 3))],
+    ref=lambda x: np.linalg.cholesky(_np_spd(x), upper=True),
+)
+prim(
+    "cholesky",
+    "np_dispatch",
+    lambda x: np.linalg.cholesky(_cr_spd(x)),
+    [_la((2, 2))],
+    ref=lambda x: np.linalg.cholesky(_np_spd(x)),
+)
+
+
+def _cr_eigh(x: Any, uplo: str = "L") -> Any:
+    w, v = cr.linalg.eigh(x + _crT(x), uplo)
+    return v * v[..., :1, :] + w[..., None, :]  # v_ij v_0j: the same for either sign of each eigenvector
+
+
+def _np_eigh(x: np.ndarray, uplo: str = "L") -> np.ndarray:
+    w, v = np.linalg.eigh(x + _npT(x), uplo)
+    return v * v[..., :1, :] + w[..., None, :]
+
+
+for _shape in ((3, 3), (2, 3, 3), (1, 1)):
+    prim("eigh", _s(_shape), _cr_eigh, [_sym_spread(_shape)], ref=_np_eigh)
+    prim(
+        "eigvalsh",
+        _s(_shape),
+        lambda x: cr.linalg.eigvalsh(x + _crT(x)),
+        [_sym_spread(_shape)],
+        ref=lambda x: np.linalg.eigvalsh(x + _npT(x)),
+    )
+prim("eigh", "upper", lambda x: _cr_eigh(x, "U"), [_sym_spread((3, 3))], ref=lambda x: _np_eigh(x, "U"))
+prim(
+    "eigh",
+    "np_dispatch_values",
+    lambda x: np.linalg.eigh(x + _crT(x)).eigenvalues,
+    [_sym_spread((3, 3))],
+    ref=lambda x: np.linalg.eigh(x + _npT(x)).eigenvalues,
+)
+prim(
+    "eigvalsh",
+    "np_dispatch_upper",
+    lambda x: np.linalg.eigvalsh(x + _crT(x), UPLO="U"),
+    [_sym_spread((3, 3))],
+    ref=lambda x: np.linalg.eigvalsh(x + _npT(x), UPLO="U"),
+)
+
+
+def _svd_out(u: Any, s: Any, vh: Any, lib: Any) -> Any:
+    # u_ij u_0j and vh_ij vh_i0: the same for either sign of each pair of singular vectors
+    batch = s.shape[:-1]
+    parts = [(u * u[..., :1, :]).reshape(batch + (-1,)), s, (vh * vh[..., :, :1]).reshape(batch + (-1,))]
+    return lib.concatenate(parts, axis=-1)
+
+
+for _shape, _label in (((4, 3), "tall"), ((2, 3, 4), "wide_batch"), ((3, 3), "square"), ((1, 1), "1x1")):
+    prim(
+        "svd",
+        _label,
+        lambda a: _svd_out(*cr.linalg.svd(a, full_matrices=False), cr),
+        [_sv_spread(_shape)],
+        ref=lambda a: _svd_out(*np.linalg.svd(a, full_matrices=False), np),
+    )
+    prim("svdvals", _label, cr.linalg.svdvals, [_sv_spread(_shape)], ref=np.linalg.svdvals)
+prim(
+    "svd",
+    "square_full_default",
+    lambda a: _svd_out(*np.linalg.svd(a), cr),
+    [_sv_spread((3, 3))],
+    ref=lambda a: _svd_out(*np.linalg.svd(a), np),
+)
+prim(
+    "svd",
+    "hermitian",
+    lambda x: _svd_out(*cr.linalg.svd(x + _crT(x) - 5.0 * np.eye(3), hermitian=True), cr),
+    [_sym_spread((3, 3))],
+    ref=lambda x: _svd_out(*np.linalg.svd(x + _npT(x) - 5.0 * np.eye(3), hermitian=True), np),
+)
+prim(
+    "svdvals",
+    "compute_uv_false",
+    lambda a: np.linalg.svd(a, compute_uv=False),
+    [_sv_spread((3, 2))],
+    ref=lambda a: np.linalg.svd(a, compute_uv=False),
+)
+prim(
+    "svdvals",
+    "hermitian",
+    lambda x: cr.linalg.svd(x + _crT(x) - 5.0 * np.eye(3), compute_uv=False, hermitian=True),
+    [_sym_spread((3, 3))],
+    ref=lambda x: np.linalg.svd(x + _npT(x) - 5.0 * np.eye(3), compute_uv=False, hermitian=True),
+)
+
+
+def _qr_out(q: Any, r: Any, lib: Any) -> Any:
+    batch = q.shape[:-2]
+    return lib.concatenate([q.reshape(batch + (-1,)), r.reshape(batch + (-1,))], axis=-1)
+
+
+for _shape, _label in (((4, 3), "tall"), ((3, 4), "wide"), ((2, 3, 3), "square_batch"), ((2, 2, 3), "wide_batch")):
+    prim(
+        "qr",
+        _label,
+        lambda a: _qr_out(*cr.linalg.qr(a), cr),
+        [_full_rank(_shape)],
+        ref=lambda a: _qr_out(*np.linalg.qr(a), np),
+    )
+prim("qr", "mode_r", lambda a: np.linalg.qr(a, mode="r"), [_full_rank((3, 2))], ref=lambda a: np.linalg.qr(a, mode="r"))
+
+for _n in (0, 1, 2, 3, 5, -1, -3):
+    comp(
+        "matrix_power",
+        f"n={_n}",
+        lambda a, _n=_n: cr.linalg.matrix_power(a, _n),
+        [_well((3, 3)) / 3.0],
+        ref=lambda a, _n=_n: np.linalg.matrix_power(a, _n),
+    )
+comp(
+    "matrix_power",
+    "batch_np_dispatch",
+    lambda a: np.linalg.matrix_power(a, 6),
+    [_well((2, 2, 2)) / 3.0],
+    ref=lambda a: np.linalg.matrix_power(a, 6),
+)
+
+for _label, _kw, _shape in (
+    ("ord2", {"ord": 2}, (3, 4)),
+    ("ord-2", {"ord": -2}, (4, 3)),
+    ("nuc", {"ord": "nuc"}, (3, 3)),
+    ("ord2_axes_keepdims", {"ord": 2, "axis": (2, 0), "keepdims": True}, (3, 2, 4)),
+    ("nuc_batch", {"ord": "nuc", "axis": (-2, -1)}, (2, 3, 2)),
+):
+    comp(
+        "matrix_norm",
+        _label,
+        lambda x, _k=_kw: cr.linalg.norm(x, **_k),
+        [_sv_spread(_shape) if len(_shape) == 2 else _la(_shape)],
+        ref=lambda x, _k=_kw: np.linalg.norm(x, **_k),
+    )
+
+for _sa, _sb in (((2, 3), (3, 2)), ((2,), (3, 1, 2)), ((), (2, 2)), ((2, 1, 2), (3,))):
+    comp("kron", f"{_s(_sa)},{_s(_sb)}", cr.kron, [_la(_sa), _la(_sb)], ref=np.kron)
+comp("kron", "np_dispatch", lambda a, b: np.kron(a, b), [_la((2, 2)), _la((2,))], ref=np.kron)
+for _label, _sa, _sb, _kw in (
+    ("3,3", (3,), (3,), {}),
+    ("batch", (4, 3), (3,), {}),
+    ("axes", (3, 2), (2, 3), {"axisa": 0, "axisc": 0}),
+    ("axis", (2, 3, 2), (3, 1), {"axis": -2}),
+):
+    comp(
+        "cross",
+        _label,
+        lambda a, b, _k=_kw: cr.cross(a, b, **_k),
+        [_la(_sa), _la(_sb)],
+        ref=lambda a, b, _k=_kw: np.cross(a, b, **_k),
+    )
+comp("cross", "np_dispatch", lambda a, b: np.cross(a, b), [_la((2, 3)), _la((2, 3))], ref=np.cross)
+comp("cross", "linalg", lambda a, b: np.linalg.cross(a, b), [_la((2, 3)), _la((3,))], ref=np.linalg.cross)
+for _label, _shapes in (
+    ("three", [(2, 3), (3, 4), (4, 2)]),
+    ("vector_ends", [(3,), (3, 4), (4, 2), (2, 5), (5,)]),
+    ("four", [(5, 2), (2, 4), (4, 1), (1, 3)]),
+):
+    comp(
+        "multi_dot",
+        _label,
+        lambda *xs: cr.linalg.multi_dot(xs),
+        [_la(s) for s in _shapes],
+        ref=lambda *xs: np.linalg.multi_dot(xs),
+    )
+comp(
+    "multi_dot",
+    "np_dispatch",
+    lambda a, b, c: np.linalg.multi_dot([a, b, c]),
+    [_la((2, 2)), _la((2, 3)), _la((3,))],
+    ref=lambda a, b, c: np.linalg.multi_dot([a, b, c]),
+)
+
+for _spec, _shapes in (
+    ("...ij,...jk->...ik", [(2, 1, 3, 4), (5, 4, 2)]),
+    ("i...j", [(2, 3, 4)]),
+    ("...i,...i", [(2, 3), (3,)]),
+    ("ij...,jk...->ik...", [(2, 3, 4), (3, 2, 1)]),
+    ("...ii->...i", [(2, 3, 3)]),
+    ("i...,...", [(2, 3), (3,)]),
+):
+    prim(
+        "einsum",
+        f"ellipsis_{_spec}",
+        lambda *xs, _e=_spec: cr.einsum(_e, *xs),
+        [_la(s) for s in _shapes],
+        ref=lambda *xs, _e=_spec: np.einsum(_e, *xs),
+    )
+prim(
+    "einsum",
+    "ellipsis_np_dispatch",
+    lambda a, b: np.einsum("...j,j...", a, b),
+    [_la((2, 3)), _la((3, 2))],
+    ref=lambda a, b: np.einsum("...j,j...", a, b),
+)

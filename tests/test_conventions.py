@@ -337,3 +337,274 @@ def test_reductions_over_nothing_have_empty_gradients_without_warnings() -> None
             warnings.simplefilter("error")  # the backward pass divides nothing by 0
             cr.sum(y).backward()
         assert x.grad.shape == shape
+
+
+# ---------------------------------------------------------------------------------------------------
+# NumPy's further elementwise functions, cumulative, order-based and NaN-ignoring operations
+
+
+def test_arctan2_and_hypot_at_the_origin_give_zero() -> None:
+    _, (gy, gx) = grads(cr.arctan2, [0.0, 1.0, 0.0], [0.0, 0.0, -2.0])
+    assert gy.tolist() == [0.0, 0.0, -0.5] and gx.tolist() == [0.0, -1.0, 0.0]
+    _, (gx, gy) = grads(cr.hypot, [0.0, 3.0], [0.0, -4.0])
+    assert gx.tolist() == [0.0, 0.6] and gy.tolist() == [0.0, -0.8]
+    # no overflow where x**2 + y**2 would: the slope at (y, x) = (3e200, 1e200) is 1e200 / 1e401 = 1e-201
+    _, (gy, gx) = grads(cr.arctan2, [3e200], [1e200])
+    np.testing.assert_allclose([gy[0], gx[0]], [1e-201, -3e-201], rtol=1e-14)
+    _, (gy, gx) = grads(cr.arctan2, [3e-200], [1e-200])
+    np.testing.assert_allclose([gy[0], gx[0]], [1e199, -3e199], rtol=1e-14)
+
+
+def test_cbrt_at_zero_is_infinite_like_sqrt() -> None:
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        _, (g,) = grads(cr.cbrt, [0.0, 8.0, -8.0])
+    assert g[0] == np.inf and g[1:].tolist() == [1 / 12, 1 / 12]
+
+
+def test_fmax_fmin_split_ties_and_pass_over_nan() -> None:
+    x, y = [1.0, 2.0, np.nan, 1.0, np.nan], [1.0, 1.0, 3.0, np.nan, np.nan]
+    value, (gx, gy) = grads(cr.fmax, x, y)
+    np.testing.assert_array_equal(value, np.fmax(x, y))
+    assert gx.tolist() == [0.5, 1.0, 0.0, 1.0, 0.0] and gy.tolist() == [0.5, 0.0, 1.0, 0.0, 0.0]
+    value, (gx, gy) = grads(cr.fmin, x, y)
+    np.testing.assert_array_equal(value, np.fmin(x, y))
+    assert gx.tolist() == [0.5, 0.0, 0.0, 1.0, 0.0] and gy.tolist() == [0.5, 1.0, 1.0, 0.0, 0.0]
+
+
+def test_logaddexp2_ties_give_half_to_each() -> None:
+    value, (gx, gy) = grads(cr.logaddexp2, [0.0, NEG_INF, np.inf, 1.0], [0.0, NEG_INF, np.inf, 2.0])
+    np.testing.assert_array_equal(value, np.logaddexp2([0.0, NEG_INF, np.inf, 1.0], [0.0, NEG_INF, np.inf, 2.0]))
+    np.testing.assert_allclose(gx, [0.5, 0.5, 0.5, 1 / 3], rtol=1e-15)
+    np.testing.assert_allclose(gy, [0.5, 0.5, 0.5, 2 / 3], rtol=1e-15)
+
+
+def test_sinc_slope_near_zero_comes_from_its_series() -> None:
+    x = np.array([0.0, 1e-8, -1e-4, 0.0999, 0.1, 0.5, 1.0])
+    _, (g,) = grads(cr.sinc, x)
+    exact = np.where(x == 0, 0.0, (np.cos(np.pi * x) - np.sinc(x)) / np.where(x == 0, 1, x))
+    exact[1:3] = -(np.pi**2) * x[1:3] / 3 + np.pi**4 * x[1:3] ** 3 / 30  # the series, where the quotient cancels
+    np.testing.assert_allclose(g, exact, rtol=1e-13, atol=0)
+    assert float(cr.hessian(lambda t: cr.sinc(t))(0.0)) == pytest.approx(-(np.pi**2) / 3, rel=1e-14)
+
+
+def test_copysign_and_fabs_follow_abs() -> None:
+    _, (gx, gs) = grads(cr.copysign, [0.0, 2.0, -2.0, 2.0, -3.0], [1.0, -1.0, 1.0, -0.0, np.nan])
+    assert gx.tolist() == [0.0, -1.0, -1.0, -1.0, -1.0] and gs.tolist() == [0.0] * 5
+    _, (g,) = grads(cr.fabs, [0.0, 2.0, -2.0])
+    assert g.tolist() == [0.0, 1.0, -1.0]
+
+
+def test_cumprod_gradient_is_exact_with_zeros() -> None:
+    w = np.arange(1.0, 6.0)
+    _, (g,) = grads(cr.cumprod, [2.0, 0.0, 3.0, 0.0, 5.0], seed=w)
+    # d/dx_1 sum_j w_j out_j = w_1 x_0 + w_2 x_0 x_2 = 2 * 2 + 3 * 2 * 3: the terms past the second zero vanish
+    assert g.tolist() == [1.0, 22.0, 0.0, 0.0, 0.0]
+    # its own derivative is right too (the O(n**2) formula when recording), also across the second zero:
+    # d/dx_3 of d/dx_1 is x_0 x_2 (w_3 + w_4 x_4) = 6 * 29 (JAX gives the same Hessian)
+    x = np.array([2.0, 0.0, 3.0, 0.0, 5.0])
+    h = cr.hessian(lambda t: cr.sum(cr.cumprod(t) * w))(x)
+    assert h[1].tolist() == [11.0, 0.0, 6.0, 174.0, 0.0] and h[4].tolist() == [0.0] * 5
+
+
+def test_sort_ties_follow_the_stable_order() -> None:
+    _, (g,) = grads(cr.sort, [1.0, 0.0, 1.0, 1.0], seed=np.array([1.0, 10.0, 100.0, 1000.0]))
+    assert g.tolist() == [10.0, 1.0, 100.0, 1000.0]  # the three 1.0s keep their order in the sorted result
+
+
+def test_median_and_quantile_send_ties_to_the_stable_positions() -> None:
+    _, (g,) = grads(cr.median, [1.0, 1.0, 1.0])
+    assert g.tolist() == [0.0, 1.0, 0.0]
+    _, (g,) = grads(cr.median, [3.0, 1.0, 2.0, 4.0])
+    assert g.tolist() == [0.5, 0.0, 0.5, 0.0]
+    # q = 0.3 of 4 values: the sorted positions 0.9 of the way, 0.1 to the first, 0.9 to the second
+    value, (g,) = grads(lambda t: cr.quantile(t, 0.3), [3.0, 1.0, 2.0, 4.0])
+    assert value == np.quantile([3.0, 1.0, 2.0, 4.0], 0.3)
+    np.testing.assert_allclose(g, [0.0, 0.1, 0.9, 0.0], rtol=1e-14)
+    _, (g,) = grads(lambda t: cr.percentile(t, 100), [3.0, 1.0, 5.0, 4.0])
+    assert g.tolist() == [0.0, 0.0, 1.0, 0.0]
+
+
+def test_quantile_slope_in_q_is_the_right_hand_one() -> None:
+    x = np.array([3.0, 1.0, 2.0, 7.0, 4.0])  # sorted 1 2 3 4 7, n - 1 = 4
+    dq = cr.grad(lambda q: cr.quantile(x, q), argnums=0)
+    assert float(dq(0.25)) == 4 * (3.0 - 2.0)  # (n - 1) q = 1: toward the next sorted value
+    assert float(dq(0.6)) == pytest.approx(4 * (4.0 - 3.0), rel=1e-14)
+    assert float(dq(0.0)) == 4 * (2.0 - 1.0)
+    assert float(dq(1.0)) == 0.0
+
+
+def test_median_and_quantile_of_a_slice_with_nan_send_the_gradient_to_that_nan() -> None:
+    x = [[1.0, np.nan, 3.0, np.nan], [2.0, 5.0, 4.0, 0.5]]
+    value, (g,) = grads(lambda t: cr.median(t, axis=1), x)
+    np.testing.assert_array_equal(value, np.median(x, axis=1))
+    assert g.tolist() == [[0.0, 0.0, 0.0, 1.0], [0.5, 0.0, 0.5, 0.0]]  # NumPy returns the last NaN of the row
+    value, (g,) = grads(lambda t: cr.quantile(t, 0.2, axis=1), x)
+    np.testing.assert_array_equal(value, np.quantile(x, 0.2, axis=1))
+    assert g[0].tolist() == [0.0, 0.0, 0.0, 1.0]
+
+
+def test_nan_ignoring_reductions_give_nan_entries_zero() -> None:
+    x = [[1.0, np.nan, 3.0, 3.0], [np.nan, np.nan, np.nan, np.nan], [2.0, 2.0, 2.0, np.nan]]
+    with pytest.warns(RuntimeWarning, match="All-NaN slice"):
+        value, (g,) = grads(lambda t: cr.nanmax(t, axis=1), x)
+    np.testing.assert_array_equal(value, [3.0, np.nan, 2.0])
+    np.testing.assert_allclose(g, [[0, 0, 0.5, 0.5], [0, 0, 0, 0], [1 / 3, 1 / 3, 1 / 3, 0]], rtol=1e-15)
+    with pytest.warns(RuntimeWarning, match="All-NaN slice"):
+        _, (g,) = grads(lambda t: cr.nanmin(t, axis=1), x)
+    np.testing.assert_allclose(g, [[1, 0, 0, 0], [0, 0, 0, 0], [1 / 3, 1 / 3, 1 / 3, 0]], rtol=1e-15)
+    _, (g,) = grads(lambda t: cr.nansum(t, axis=1), x)
+    assert g.tolist() == [[1, 0, 1, 1], [0, 0, 0, 0], [1, 1, 1, 0]]
+    with pytest.warns(RuntimeWarning, match="Mean of empty slice"):
+        value, (g,) = grads(lambda t: cr.nanmean(t, axis=1), x)
+    np.testing.assert_array_equal(value, [7 / 3, np.nan, 2.0])
+    np.testing.assert_allclose(g, [[1 / 3, 0, 1 / 3, 1 / 3], [0, 0, 0, 0], [1 / 3, 1 / 3, 1 / 3, 0]], rtol=1e-15)
+    _, (g,) = grads(lambda t: cr.nancumsum(t, axis=1), x)
+    assert g.tolist() == [[4, 0, 2, 1], [0, 0, 0, 0], [4, 3, 2, 0]]
+    _, (g,) = grads(lambda t: cr.nancumprod(t), [2.0, np.nan, 3.0])
+    assert g.tolist() == [1 + 1 + 3, 0.0, 2.0]
+
+
+def test_ptp_of_a_constant_slice_has_zero_gradient() -> None:
+    _, (g,) = grads(lambda t: cr.ptp(t, axis=1), [[1.0, 1.0, 1.0], [1.0, 3.0, 0.0]])
+    assert g.tolist() == [[0.0, 0.0, 0.0], [0.0, 1.0, -1.0]]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Linear algebra (the "Linear algebra" table of docs/conventions.md)
+
+
+def _fd(f, a: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central differences of scalar ``f`` at ``a``, entry by entry."""
+    g = np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        e = np.zeros_like(a)
+        e[idx] = eps
+        g[idx] = (f(a + e) - f(a - e)) / (2 * eps)
+    return g
+
+
+def _np_cofactor(a: np.ndarray) -> np.ndarray:
+    n = a.shape[-1]
+    return np.array(
+        [[(-1) ** (i + j) * np.linalg.det(np.delete(np.delete(a, i, 0), j, 1)) for j in range(n)] for i in range(n)]
+    )
+
+
+def test_one_triangle_functions_have_the_symmetric_gradient() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 3))
+    a = x @ x.T + 3 * np.eye(3)  # symmetric positive definite, distinct eigenvalues
+    w = rng.standard_normal((3, 3))
+    for fn, np_fn in (
+        (lambda t: cr.linalg.cholesky(t), np.linalg.cholesky),
+        (lambda t: cr.linalg.cholesky(t, upper=True), lambda m: np.linalg.cholesky(m, upper=True)),
+        (lambda t: cr.linalg.eigh(t)[1] ** 2, lambda m: np.linalg.eigh(m)[1] ** 2),
+        (lambda t: cr.linalg.eigvalsh(t, UPLO="U"), lambda m: np.linalg.eigvalsh(m, UPLO="U")),
+        (lambda t: cr.linalg.pinv(t, hermitian=True), lambda m: np.linalg.pinv(m, hermitian=True)),
+        (lambda t: cr.linalg.svd(t, hermitian=True)[1], lambda m: np.linalg.svd(m, hermitian=True)[1]),
+    ):
+        g = cr.grad(lambda t, fn=fn: cr.sum(fn(t) * w[: fn(t).shape[-1]]))(a)
+        np.testing.assert_allclose(g, g.T, rtol=0, atol=1e-12)  # symmetric
+        # the gradient of f((A + A^T) / 2), by finite differences of NumPy's own function
+        expected = _fd(lambda m, np_fn=np_fn: float(np.sum(np_fn((m + m.T) / 2) * w[: np_fn(m).shape[-1]])), a)
+        np.testing.assert_allclose(g, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_det_gradient_at_singular_matrices_is_the_cofactor_matrix() -> None:
+    rank2 = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])
+    rank1 = np.outer([1.0, 2.0, 3.0], [1.0, -1.0, 2.0])
+    g = cr.grad(cr.linalg.det)(rank2)
+    np.testing.assert_allclose(g, _np_cofactor(rank2), rtol=1e-12, atol=1e-12)
+    assert np.abs(g).max() > 1  # not 0: the rank is M - 1
+    np.testing.assert_allclose(cr.grad(cr.linalg.det)(rank1), np.zeros((3, 3)), atol=1e-12)  # rank M - 2: 0
+    # the second derivative is exact too (the cofactor matrix of a 3x3 matrix is quadratic: exact differences)
+    for a in (rank1, np.zeros((3, 3))):
+        h = cr.hessian(cr.linalg.det)(a)
+        for k, m in np.ndindex(3, 3):
+            e = np.zeros((3, 3))
+            e[k, m] = 1.0
+            np.testing.assert_allclose(h[:, :, k, m], (_np_cofactor(a + e) - _np_cofactor(a - e)) / 2, atol=1e-12)
+    with pytest.raises(cr.MissingRuleError, match="cofactor_derivative"):
+        cr.grad(lambda a: cr.sum(cr.grad(lambda b: cr.sum(cr.grad(cr.linalg.det)(b) ** 2))(a)))(rank2)
+
+
+def test_slogdet_of_a_singular_matrix_has_a_nan_gradient() -> None:
+    a = cr.tensor(np.stack([np.ones((2, 2)), 2 * np.eye(2)]), requires_grad=True)
+    sign, logabsdet = cr.linalg.slogdet(a)
+    assert sign.tolist() == [0.0, 1.0] and logabsdet.data[0] == -np.inf
+    assert not sign.requires_grad  # the sign is a constant
+    cr.sum(logabsdet).backward()
+    assert np.isnan(a.grad[0]).all()
+    np.testing.assert_allclose(a.grad[1], 0.5 * np.eye(2), rtol=1e-15)  # inv(a).T, unaffected by its neighbour
+
+
+def test_tied_eigenvalues_contribute_nothing() -> None:
+    q = np.linalg.qr(np.random.default_rng(1).standard_normal((4, 4)))[0]
+    w = np.random.default_rng(2).standard_normal((4, 4))
+
+    def loss(w_v):  # the projector onto the repeated eigenvalue's eigenspace, and the eigenvalues summed alike
+        vals, vecs = w_v
+        return cr.sum((vecs[:, :2] @ vecs[:, :2].T) * w) + cr.sum(vals * np.array([1.0, 1.0, 2.0, 3.0]))
+
+    def np_loss(m):
+        vals, vecs = np.linalg.eigh((m + m.T) / 2)
+        return float(np.sum((vecs[:, :2] @ vecs[:, :2].T) * w) + np.sum(vals * np.array([1.0, 1.0, 2.0, 3.0])))
+
+    exact = np.diag([1.0, 1.0, 3.0, 5.0])  # eigenvalues tie exactly (PyTorch and JAX give NaN here)
+    near = q @ exact @ q.T  # 1 +- 1e-16 (PyTorch and JAX give rounding noise here)
+    for a in (exact, (near + near.T) / 2):
+        g = cr.grad(lambda t: loss(cr.linalg.eigh(t)))(a)
+        np.testing.assert_allclose(g, _fd(np_loss, a), rtol=1e-6, atol=1e-7)
+
+
+def test_tied_and_zero_singular_values_contribute_nothing() -> None:
+    rng = np.random.default_rng(3)
+    u = np.linalg.qr(rng.standard_normal((4, 2)))[0]
+    v = np.linalg.qr(rng.standard_normal((3, 2)))[0]
+    a = u @ np.diag([2.0, 1.0]) @ v.T  # 4x3 of rank 2: one zero singular value
+    g = cr.grad(lambda t: cr.linalg.norm(t, "nuc"))(a)
+    uu, _, vh = np.linalg.svd(a, full_matrices=False)
+    np.testing.assert_allclose(g, uu @ vh, atol=1e-12)  # U diag(1) V^T: a subgradient, finite
+    # the singular values alone, through svd: the zero one is harmless
+    g = cr.grad(lambda t: cr.sum(cr.linalg.svd(t, full_matrices=False).S * np.array([1.0, 2.0, 3.0])))(a)
+    np.testing.assert_allclose(g, uu @ np.diag([1.0, 2.0, 3.0]) @ vh, atol=1e-12)
+    # a tie for the largest singular value: max splits the gradient, giving the average of the tied u_i v_i^T
+    d = np.diag([1.0, -1.0, 1.0])  # all three singular values are exactly 1
+    g = cr.grad(lambda t: cr.linalg.norm(t, 2))(d)
+    np.testing.assert_allclose(g, d / 3, atol=1e-15)
+
+
+def test_pinv_gradient_is_the_derivative_at_constant_rank() -> None:
+    rng = np.random.default_rng(4)
+    b, c = rng.standard_normal((4, 2)), rng.standard_normal((2, 3))  # A = B C has rank 2 for every B, C
+    w = rng.standard_normal((3, 4))
+    gb, gc = cr.grad(lambda b, c: cr.sum(cr.linalg.pinv(b @ c) * w), argnums=(0, 1))(b, c)
+    np.testing.assert_allclose(gb, _fd(lambda m: float(np.sum(np.linalg.pinv(m @ c) * w)), b), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(gc, _fd(lambda m: float(np.sum(np.linalg.pinv(b @ m) * w)), c), rtol=1e-6, atol=1e-7)
+
+
+def test_qr_of_a_rank_deficient_matrix_has_a_nan_gradient() -> None:
+    a = cr.tensor([[3.0, 6.0], [4.0, 8.0], [0.0, 0.0]], requires_grad=True)  # the second column: twice the first
+    q, r = cr.linalg.qr(a)
+    assert r.data[1, 1] == 0.0
+    cr.sum(q).backward()
+    assert np.isnan(a.grad).all()
+
+
+def test_extra_columns_of_full_factorizations_refuse_gradients() -> None:
+    a = np.arange(6.0).reshape(3, 2)
+    with pytest.raises(cr.UnsupportedArgumentError, match="full_matrices=False"):
+        np.linalg.svd(cr.tensor(a, requires_grad=True))
+    with pytest.raises(cr.UnsupportedArgumentError, match="mode='reduced'"):
+        cr.linalg.qr(cr.tensor(a, requires_grad=True), mode="complete")
+    with pytest.raises(cr.UnsupportedArgumentError, match="mode='reduced'"):
+        cr.linalg.qr(cr.tensor(a, requires_grad=True), mode="raw")
+    u, s, _ = cr.linalg.svd(cr.tensor(a))  # no gradient needed: NumPy's values
+    assert u.shape == (3, 3) and not u.requires_grad
+    np.testing.assert_array_equal(s.data, np.linalg.svd(a)[1])
+
+
+def test_matrix_power_zero_is_the_identity_with_zero_gradient() -> None:
+    value, (g,) = grads(lambda t: cr.linalg.matrix_power(t, 0), [[2.0, 1.0], [np.inf, np.nan]])
+    assert value.tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    assert g.tolist() == [[0.0, 0.0], [0.0, 0.0]]

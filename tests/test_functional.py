@@ -357,3 +357,13 @@ def test_nested_transforms_of_numpy_inputs_return_numpy_arrays() -> None:
     w = cr.tensor([2.0, 3.0], requires_grad=True)
     h = cr.hvp(lambda a: (w * a**3).sum(), x, v)
     assert isinstance(h, cr.Tensor) and h.requires_grad
+
+
+def test_an_output_that_is_the_input_itself_has_the_identity_derivative() -> None:
+    # f returning its argument (matrix_power(a, 1), a selected branch ...): the gradient is the cotangent itself
+    assert cr.grad(lambda x: x)(2.0) == 1.0
+    np.testing.assert_array_equal(cr.jacobian(lambda x: x)(np.ones(2)), np.eye(2))
+    _, back = cr.vjp(lambda x, y: (x, y * 2.0), np.ones(2), np.ones(2))
+    gx, gy = back((np.array([3.0, 4.0]), np.array([1.0, 1.0])))
+    assert gx.tolist() == [3.0, 4.0] and gy.tolist() == [2.0, 2.0]
+    assert cr.grad(lambda d: d["a"])({"a": 2.0, "b": 1.0}) == {"a": 1.0, "b": 0.0}

@@ -114,3 +114,12 @@ def test_non_contiguous_arrays_are_perturbed_in_place() -> None:
     fortran = rng.standard_normal((3, 4)).T
     assert not fortran.flags.c_contiguous
     assert cr.gradcheck(lambda a: cr.sum(cr.tanh(a) * a), (fortran,)).passed
+
+
+def test_outputs_that_are_views_of_the_input_are_checked() -> None:
+    # a transpose (or einsum's 'ij->ji') returns a view of its input: the differences must not move with it
+    a = np.arange(6.0).reshape(2, 3)
+    assert cr.gradcheck(cr.transpose, (a,)).passed
+    assert cr.gradcheck(lambda x: cr.einsum("ij->ji", x), (a,)).passed
+    x = cr.tensor(a, requires_grad=True)
+    assert cr.gradcheck_graph(cr.transpose(x) * 2.0).passed

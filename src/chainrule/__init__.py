@@ -46,6 +46,9 @@ from .functional import (
 from .gradcheck import GradcheckReport, gradcheck, gradcheck_graph
 from .anomaly import detect_anomaly
 from .errors import AnomalyError, GradcheckError, NonScalarOutputError, UnsupportedOperationError
+from .errors import LinAlgError, MatrixShapeError
+
+from . import linalg  # cr.linalg: np.linalg's namespace (ops exports operations only, never its modules)
 
 __version__ = "0.1.0"
 
@@ -99,5 +102,7 @@ __all__ = [
     "GradcheckError",
     "NonScalarOutputError",
     "UnsupportedOperationError",
+    "LinAlgError",
+    "MatrixShapeError",
     *_ops_all,
 ]

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from . import linalg as _linalg
 from . import ops
 from .errors import UnsupportedOperationError
 
@@ -80,10 +81,13 @@ UFUNCS: dict[str, Callable[..., Any]] = {
         "remainder",
     ]
 }
-UFUNCS["positive"] = lambda x: x
 UFUNCS["conjugate"] = lambda x: x  # real tensors only: the conjugate is the value itself
 UFUNCS["rint"] = ops.round_
-UFUNCS["fabs"] = ops.absolute
+# NumPy's further elementwise functions (ops/ufuncs.py); np.radians and np.degrees are ufuncs of their own
+for _name in ("arctan2", "hypot", "cbrt", "fmax", "fmin", "deg2rad", "rad2deg", "radians", "degrees", "logaddexp2"):
+    UFUNCS[_name] = getattr(ops, _name)
+for _name in ("copysign", "fabs", "positive"):
+    UFUNCS[_name] = getattr(ops, _name)
 
 # keyword arguments NumPy may pass with their default values; anything else is not supported
 _UFUNC_DEFAULTS = {"out": None, "where": True, "casting": "same_kind", "order": "K", "dtype": None, "subok": True}
@@ -161,6 +165,24 @@ def _pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> A
     return ops.pad(array, pad_width, mode=mode, **kwargs)
 
 
+def _cumulative(op: Callable[..., Any]) -> Callable[..., Any]:
+    def call(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+        if out is not None:
+            raise _unsupported(f"{op.__name__}(..., out=...)")
+        return op(a, axis=axis, dtype=dtype)
+
+    return call
+
+
+def _nan_reduction(op: Callable[..., Any]) -> Callable[..., Any]:
+    # NumPy's nansum, nanmean, nanmax, nanmin and ptp pass keepdims=np._NoValue when it is not given
+    def call(a: Any, axis: Any = None, keepdims: Any = np._NoValue) -> Any:
+        return op(a, axis=axis, keepdims=False if keepdims is np._NoValue else keepdims)
+
+    call.__name__ = op.__name__
+    return call
+
+
 _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.sum: ops.sum,
     np.mean: ops.mean,
@@ -203,6 +225,53 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.trace: ops.trace,
     np.diagonal: ops.diagonal,
     np.linalg.norm: ops.norm,
+    # np.linalg (chainrule.linalg, from ops/inverse.py and ops/decompositions.py) and the composed products
+    np.linalg.inv: ops.inv,
+    np.linalg.det: ops.det,
+    np.linalg.slogdet: ops.slogdet,
+    np.linalg.solve: ops.solve,
+    np.linalg.pinv: ops.pinv,
+    np.linalg.matrix_power: ops.matrix_power,
+    np.linalg.cholesky: ops.cholesky,
+    np.linalg.eigh: ops.eigh,
+    np.linalg.eigvalsh: ops.eigvalsh,
+    np.linalg.svd: ops.svd,
+    np.linalg.svdvals: ops.svdvals,
+    np.linalg.qr: ops.qr,
+    np.linalg.multi_dot: ops.multi_dot,
+    np.linalg.matmul: _linalg.matmul,
+    np.linalg.tensordot: _linalg.tensordot,
+    np.linalg.outer: _linalg.outer,
+    np.linalg.cross: _linalg.cross,
+    np.linalg.trace: _linalg.trace,
+    np.linalg.diagonal: _linalg.diagonal,
+    np.linalg.matrix_transpose: _linalg.matrix_transpose,
+    np.matrix_transpose: _linalg.matrix_transpose,
+    np.linalg.vecdot: _linalg.vecdot,
+    np.linalg.matrix_norm: _linalg.matrix_norm,
+    np.linalg.vector_norm: _linalg.vector_norm,
+    np.kron: ops.kron,
+    np.cross: ops.cross,
+    # cumulative, order-based and NaN-ignoring functions (ops/cumulative.py, ops/order.py, ops/stats.py)
+    np.cumsum: _cumulative(ops.cumsum),
+    np.cumprod: _cumulative(ops.cumprod),
+    np.nancumsum: _cumulative(ops.nancumsum),
+    np.nancumprod: _cumulative(ops.nancumprod),
+    np.diff: ops.diff,
+    np.sort: ops.sort,
+    np.flip: ops.flip,
+    np.roll: ops.roll,
+    np.triu: ops.triu,
+    np.tril: ops.tril,
+    np.median: ops.median,
+    np.quantile: ops.quantile,
+    np.percentile: ops.percentile,
+    np.nansum: _nan_reduction(ops.nansum),
+    np.nanmean: _nan_reduction(ops.nanmean),
+    np.nanmax: _nan_reduction(ops.nanmax),
+    np.nanmin: _nan_reduction(ops.nanmin),
+    np.ptp: _nan_reduction(ops.ptp),
+    np.sinc: ops.sinc,
 }
 
 # functions whose results carry no gradient (shapes, booleans, indices, fresh constants): they run on values

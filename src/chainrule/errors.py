@@ -7,6 +7,8 @@ wrong, where, and what to do about it.
 
 from __future__ import annotations
 
+import numpy as _np
+
 
 class ChainruleError(Exception):
     """Base class of every error chainrule raises on purpose."""
@@ -82,3 +84,13 @@ class CheckpointError(ChainruleError, ValueError):
 
 class DataError(ChainruleError, ValueError):
     """A dataset name, file or folder that cannot be read as training data (it names the file and the problem)."""
+
+
+class LinAlgError(ChainruleError, _np.linalg.LinAlgError):
+    """NumPy's linear algebra failed: a singular matrix, one that is not positive definite, no convergence (it names
+    the operation and the shape). Also NumPy's ``LinAlgError``, so ``except np.linalg.LinAlgError`` keeps working."""
+
+
+class MatrixShapeError(LinAlgError, ShapeError):
+    """An input that is not a matrix (or a stack of them) where one is needed, or not square where it must be.
+    Both a :class:`ShapeError` and NumPy's ``LinAlgError`` (which NumPy raises in this case)."""

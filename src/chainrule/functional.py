@@ -180,6 +180,13 @@ class _Pullback:
                 for b, g in enumerate(self._backward(o, ct)):
                     if g is not None:
                         total[b] = _add(total[b], g)
+            elif isinstance(o, Tensor):
+                # NOTE: an output that is an input variable itself (f returned its argument): no node to walk
+                # back from, but the cotangent is that variable's gradient
+                for b, bottom in enumerate(self.bottoms):
+                    if o is bottom:
+                        connected = True
+                        total[b] = _add(total[b], ct if isinstance(ct, Tensor) else np.array(ct))  # (a copy)
         if dual_terms:
             s = dual_terms[0]
             for term in dual_terms[1:]:

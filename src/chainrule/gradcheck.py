@@ -92,7 +92,8 @@ def _compare(
 
 
 def _value64(out: Any) -> np.ndarray:
-    return np.asarray(out._data if isinstance(out, Tensor) else out, dtype=np.float64)
+    # NOTE: a copy: an output that is a view of an input (a transpose) would change as the input is perturbed
+    return np.array(out._data if isinstance(out, Tensor) else out, dtype=np.float64)
 
 
 def gradcheck(
@@ -217,7 +218,7 @@ def gradcheck_graph(
         raw = [np.array(r, dtype=np.float64, order="C") if _is_float(r) else r for r in node.raw]
 
         def forward(*args: Any, prim: Any = prim, params: dict = params) -> np.ndarray:
-            return np.asarray(prim.forward(*args, **params), dtype=np.float64)
+            return np.array(prim.forward(*args, **params), dtype=np.float64)  # a copy, not a view of args
 
         ans = forward(*raw)
         g = rng.standard_normal(ans.shape)

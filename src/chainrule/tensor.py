@@ -862,6 +862,8 @@ _METHODS = [
     "sum",
     "mean",
     "prod",
+    "cumsum",
+    "cumprod",
     "max",
     "min",
     "var",

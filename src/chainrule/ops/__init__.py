@@ -1,5 +1,7 @@
 """Every differentiable operation, by family. ``chainrule`` re-exports them at the top level."""
 
+from types import ModuleType as _ModuleType
+
 from .elementwise import (
     absolute,
     add,
@@ -62,6 +64,9 @@ from .elementwise import (
 from .conv import avg_pool2d, col2im, conv2d, im2col, max_pool2d
 from .fused import affine, affine_relu, linear, relu_mlp, softmax_cross_entropy
 from .linalg import diagonal, dot, einsum, inner, matmul, norm, outer, tensordot, trace, vdot
+from .inverse import cofactor, det, inv, matrix_power, pinv, slogdet, solve
+from .decompositions import cholesky, eigh, eigvalsh, qr, svd, svdvals
+from .products import cross, kron, multi_dot
 from .nn_functional import binary_cross_entropy_with_logits, cross_entropy, log_softmax, mse, nll, softmax
 from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
 from .shape import (
@@ -88,6 +93,25 @@ from .shape import (
     tile,
     transpose,
 )
+from .cumulative import cumprod, cumsum, diff, nancumprod, nancumsum
+from .order import flip, roll, sort, tril, triu
+from .stats import median, nanmax, nanmean, nanmin, nansum, percentile, ptp, quantile
+from .ufuncs import (
+    arctan2,
+    cbrt,
+    copysign,
+    deg2rad,
+    degrees,
+    fabs,
+    fmax,
+    fmin,
+    hypot,
+    logaddexp2,
+    positive,
+    rad2deg,
+    radians,
+    sinc,
+)
 
 abs = absolute
 neg = negative
@@ -96,4 +120,5 @@ pow = power
 round = round_
 concat = concatenate
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+# (the operations, not the family modules that importing them binds here: cr.shape is no module)
+__all__ = [name for name, value in globals().items() if not name.startswith("_") and not isinstance(value, _ModuleType)]

@@ -11,7 +11,7 @@ dot, outer, trace,     composed from matmul, multiply, einsum
 tensordot
 norm(x)                g * x / norm(x) for the 2-norm / Frobenius norm; 0 where the norm is 0
 norm(x, p)             g * sign(x) (|x| / norm)**(p-1); 0 where x = 0 or the norm is 0 (other ords are
-                       composed from abs, sum, max and min)
+                       composed from abs, sum, max and min; matrix ords 2, -2, 'nuc' from svdvals)
 =====================  ==========================================================================
 """
 
@@ -26,6 +26,7 @@ from .._shapes import broadcast_shapes, normalize_axis
 from ..errors import ShapeError, UnsupportedArgumentError
 from ..primitive import VariadicRules
 from ._base import data_of, defprim, shape_of, zeros_like_grad
+from ._einsum_spec import expand_ellipsis
 from .elementwise import absolute, multiply, sign, where
 from .reduce import _spread, max, sum
 from .shape import astype, broadcast_to, expand_dims, ravel, reshape, squeeze, swapaxes, transpose
@@ -186,13 +187,15 @@ _einsum = defprim("einsum", _einsum_forward, vjp=VariadicRules(_einsum_vjp), jvp
 
 
 def einsum(subscripts: str, *operands: Any) -> Any:
-    """Einstein summation (as ``np.einsum``, without ellipsis), differentiable in every operand.
+    """Einstein summation (as ``np.einsum``, ellipsis ``...`` included), differentiable in every operand.
 
     >>> import chainrule as cr
     >>> a = cr.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     >>> cr.einsum("ii->", a).item()
     5.0
     """
+    if "." in subscripts:  # ellipsis: written out with a letter per broadcast axis
+        subscripts = expand_ellipsis(subscripts, [shape_of(o) for o in operands])
     ins, out = _parse_einsum(subscripts, len(operands))
     for s, o in zip(ins, operands, strict=True):
         if len(s) != len(shape_of(o)):
@@ -395,17 +398,20 @@ def _matrix_norm(x: Any, ord: Any, axis: tuple[int, int], keepdims: bool) -> Any
     elif ord in (np.inf, -np.inf):  # the largest (smallest) row sum of |x|
         out = sum(absolute(x), axis=col, keepdims=True)
         out = (max if ord == np.inf else rmin)(out, axis=row, keepdims=True)
+    elif ord in (2, -2, "nuc"):
+        from .decompositions import singular_value_norm
+
+        return singular_value_norm(x, ord, (row, col), keepdims)
     else:
         raise UnsupportedArgumentError(
-            f"norm: matrix norm ord={ord!r} is not supported (use ord=None, 'fro', 1, -1, inf or -inf; 2, -2 and "
-            "'nuc' need singular values)"
+            f"norm: matrix norm ord={ord!r} is not supported (use ord=None, 'fro', 'nuc', 1, -1, 2, -2, inf or -inf)"
         )
     return out if keepdims else squeeze(out, (row, col))
 
 
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002 - NumPy's name
     """Vector norms (2, 1, inf, -inf, 0 and any other p, as ``np.linalg.norm``) and matrix norms (Frobenius, 1,
-    -1, inf, -inf).
+    -1, inf, -inf, and from the singular values 2, -2 and 'nuc').
 
     The gradient of a norm at the zero vector is 0 (a subgradient), and so is the gradient of a p-norm with
     respect to an entry that is 0.
@@ -420,9 +426,9 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     matrix = (axis is None and nd == 2 and ord is not None) or (isinstance(axis, tuple) and len(axis) == 2)
     if ord is None or (ord in ("fro", "f") and matrix):
         return _norm2(x, axis=axis, keepdims=keepdims)
-    if isinstance(ord, str):
+    if isinstance(ord, str) and not (matrix and ord == "nuc"):
         raise UnsupportedArgumentError(
-            f"norm: ord={ord!r} is not supported ({'matrices: None, fro, 1, -1, inf, -inf' if matrix else 'vectors: numbers, inf, -inf'})"
+            f"norm: ord={ord!r} is not supported ({'matrices: None, fro, nuc, 1, -1, 2, -2, inf, -inf' if matrix else 'vectors: numbers, inf, -inf'})"
         )
     if matrix:
         return _matrix_norm(x, ord, axis if axis is not None else (0, 1), keepdims)

@@ -1,0 +1,148 @@
+"""``chainrule.linalg``: NumPy's ``np.linalg``, differentiable, with the same names, arguments and results.
+
+``cr.linalg.inv(t)`` and ``np.linalg.inv(t)`` (through NumPy's dispatch) run the same operation. Results that NumPy
+gives as named tuples (``slogdet``, ``eigh``, ``svd``, ``qr``) come as named tuples with the same fields. Errors
+are chainrule's, and :class:`LinAlgError` is also NumPy's ``np.linalg.LinAlgError``.
+
+>>> import numpy as np, chainrule as cr
+>>> a = cr.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=True)
+>>> cr.linalg.slogdet(a).logabsdet.backward()     # d log|det a| / da = inv(a).T
+>>> np.allclose(a.grad, np.linalg.inv(a.data).T)
+True
+
+Not here: ``eig``/``eigvals`` (complex results), ``lstsq``, ``cond``, ``matrix_rank``, ``tensorinv`` and
+``tensorsolve``; on tensors NumPy's versions raise ``UnsupportedOperationError``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import LinAlgError, MatrixShapeError, ShapeError
+from .ops import linalg as _ops_linalg
+from .ops import products as _products
+from .ops._base import shape_of as _shape_of
+from .ops._matrices import check_matrix as _check_matrix
+from .ops._matrices import mT as _mT
+from .ops.decompositions import EighResult, QRResult, SVDResult, cholesky, eigh, eigvalsh, qr, svd, svdvals
+from .ops.inverse import SlogdetResult, cofactor, det, inv, matrix_power, pinv, slogdet, solve
+from .ops.linalg import norm
+from .ops.products import multi_dot
+from .ops.reduce import sum as _sum
+from .ops.shape import astype as _astype
+from .ops.shape import ravel as _ravel
+from .ops.shape import reshape as _reshape
+from .ops.shape import transpose as _transpose
+
+
+def matmul(x1: Any, x2: Any, /) -> Any:
+    """The matrix product (as ``np.linalg.matmul``, the ``@`` operator)."""
+    return _ops_linalg.matmul(x1, x2)
+
+
+def matrix_transpose(x: Any, /) -> Any:
+    """Each matrix of a stack transposed (as ``np.linalg.matrix_transpose``)."""
+    _check_matrix("matrix_transpose", x, square=False, dtype=False)
+    return _mT(x)
+
+
+def trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:
+    """The sum along a diagonal of each matrix of a stack (the last two axes, as ``np.linalg.trace``)."""
+    _check_matrix("trace", x, square=False, dtype=False)
+    return _ops_linalg.trace(x if dtype is None else _astype(x, dtype), offset=offset, axis1=-2, axis2=-1)
+
+
+def diagonal(x: Any, /, *, offset: int = 0) -> Any:
+    """A diagonal of each matrix of a stack (the last two axes, as ``np.linalg.diagonal``)."""
+    _check_matrix("diagonal", x, square=False, dtype=False)
+    return _ops_linalg.diagonal(x, offset=offset, axis1=-2, axis2=-1)
+
+
+def outer(x1: Any, x2: Any, /) -> Any:
+    """The outer product of two vectors (as ``np.linalg.outer``, which takes 1-D inputs only)."""
+    if len(_shape_of(x1)) != 1 or len(_shape_of(x2)) != 1:
+        raise ShapeError(f"outer: both inputs must be 1-D, got shapes {_shape_of(x1)} and {_shape_of(x2)}")
+    return _ops_linalg.outer(x1, x2)
+
+
+def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+    """The cross product of (arrays of) 3-element vectors (as ``np.linalg.cross``, which refuses 2 elements)."""
+    n1, n2 = (_shape_of(x)[axis] if len(_shape_of(x)) else 0 for x in (x1, x2))
+    if n1 != 3 or n2 != 3:
+        raise ShapeError(f"cross: both inputs must hold 3-element vectors along axis {axis}, got {n1} and {n2}")
+    return _products.cross(x1, x2, axis=axis)
+
+
+def tensordot(x1: Any, x2: Any, /, *, axes: Any = 2) -> Any:
+    """Sums of products over the given axes (as ``np.linalg.tensordot``)."""
+    return _ops_linalg.tensordot(x1, x2, axes=axes)
+
+
+def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+    """The dot products of the vectors along ``axis``, broadcast over the rest (as ``np.linalg.vecdot``)."""
+    return _sum(x1 * x2, axis=axis)
+
+
+def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:  # noqa: A002 - NumPy's name
+    """A norm of each matrix of a stack (as ``np.linalg.matrix_norm``)."""
+    _check_matrix("matrix_norm", x, square=False, dtype=False)
+    return norm(x, axis=(-2, -1), keepdims=keepdims, ord=ord)
+
+
+def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Any:  # noqa: A002
+    """A vector norm over ``axis`` (None: all elements; a tuple: those axes taken as one vector), as
+    ``np.linalg.vector_norm``."""
+    shape = _shape_of(x)
+    nd = len(shape)
+    if axis is None:
+        out = norm(_ravel(x), ord=ord, axis=0)
+        axes = tuple(range(nd))
+    elif isinstance(axis, tuple):
+        axes = tuple(a % nd for a in axis) if nd else ()
+        rest = tuple(i for i in range(nd) if i not in axes)
+        moved = _transpose(x, axes + rest)
+        size = 1
+        for a in axes:
+            size *= shape[a]
+        out = norm(_reshape(moved, (size, *[shape[i] for i in rest])), ord=ord, axis=0)
+    else:
+        axes = (axis % nd,)
+        out = norm(x, ord=ord, axis=axis)
+    if keepdims:
+        out = _reshape(out, tuple(1 if i in axes else d for i, d in enumerate(shape)))
+    return out
+
+
+__all__ = [
+    "LinAlgError",
+    "MatrixShapeError",
+    "inv",
+    "solve",
+    "det",
+    "slogdet",
+    "cofactor",
+    "pinv",
+    "matrix_power",
+    "cholesky",
+    "eigh",
+    "eigvalsh",
+    "svd",
+    "svdvals",
+    "qr",
+    "norm",
+    "matrix_norm",
+    "vector_norm",
+    "multi_dot",
+    "matmul",
+    "tensordot",
+    "vecdot",
+    "outer",
+    "cross",
+    "trace",
+    "diagonal",
+    "matrix_transpose",
+    "SlogdetResult",
+    "EighResult",
+    "SVDResult",
+    "QRResult",
+]
