@@ -1716,6 +1716,20 @@ for _label, _kw, _shape in (
 for _sa, _sb in (((2, 3), (3, 2)), ((2,), (3, 1, 2)), ((), (2, 2)), ((2, 1, 2), (3,))):
     comp("kron", f"{_s(_sa)},{_s(_sb)}", cr.kron, [_la(_sa), _la(_sb)], ref=np.kron)
 comp("kron", "np_dispatch", lambda a, b: np.kron(a, b), [_la((2, 2)), _la((2,))], ref=np.kron)
+# vecdot: NumPy's gufunc computes the value (axis counts in each input's own dimensions, the rest broadcast)
+for _label, _sa, _sb, _kw in (
+    ("last", (2, 3), (3,), {}),
+    ("axis0", (3, 2), (3, 1), {"axis": 0}),
+    ("batch", (2, 1, 4), (3, 4), {"axis": -1}),
+):
+    prim(
+        "vecdot",
+        _label,
+        lambda a, b, _k=_kw: cr.linalg.vecdot(a, b, **_k),
+        [_la(_sa), _la(_sb)],
+        ref=lambda a, b, _k=_kw: np.linalg.vecdot(a, b, **_k),
+    )
+prim("vecdot", "np_dispatch", lambda a, b: np.linalg.vecdot(a, b), [_la((2, 3)), _la((2, 3))], ref=np.linalg.vecdot)
 for _label, _sa, _sb, _kw in (
     ("3,3", (3,), (3,), {}),
     ("batch", (4, 3), (3,), {}),

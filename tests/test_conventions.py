@@ -528,6 +528,15 @@ def test_det_gradient_at_singular_matrices_is_the_cofactor_matrix() -> None:
         cr.grad(lambda a: cr.sum(cr.grad(lambda b: cr.sum(cr.grad(cr.linalg.det)(b) ** 2))(a)))(rank2)
 
 
+def test_det_gradient_of_a_matrix_holding_nan_or_inf_is_nan() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for bad in (np.nan, np.inf):
+            a = np.array([[bad, 1.0], [1.0, 2.0]])
+            assert np.isnan(cr.grad(cr.linalg.det)(a)).all()  # no LinAlgError from the backward pass
+        assert cr.grad(cr.linalg.det)(np.array([[np.nan]])).tolist() == [[1.0]]
+
+
 def test_slogdet_of_a_singular_matrix_has_a_nan_gradient() -> None:
     a = cr.tensor(np.stack([np.ones((2, 2)), 2 * np.eye(2)]), requires_grad=True)
     sign, logabsdet = cr.linalg.slogdet(a)

@@ -18,21 +18,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import LinAlgError, MatrixShapeError, ShapeError
+import numpy as _np
+
+from .errors import AxisError, LinAlgError, MatrixShapeError, ShapeError
 from .ops import linalg as _ops_linalg
 from .ops import products as _products
+from .ops._base import data_of as _data_of
+from .ops._base import defprim as _defprim
 from .ops._base import shape_of as _shape_of
 from .ops._matrices import check_matrix as _check_matrix
 from .ops._matrices import mT as _mT
 from .ops.decompositions import EighResult, QRResult, SVDResult, cholesky, eigh, eigvalsh, qr, svd, svdvals
 from .ops.inverse import SlogdetResult, cofactor, det, inv, matrix_power, pinv, slogdet, solve
 from .ops.linalg import norm
+from .ops.order import one_axis as _one_axis
+from .ops.order import operand as _operand
 from .ops.products import multi_dot
-from .ops.reduce import sum as _sum
 from .ops.shape import astype as _astype
+from .ops.shape import expand_dims as _expand_dims
+from .ops.shape import moveaxis as _moveaxis
 from .ops.shape import ravel as _ravel
 from .ops.shape import reshape as _reshape
 from .ops.shape import transpose as _transpose
+from .tensor import Tensor as _Tensor
+from .tensor import as_tensor as _as_tensor
 
 
 def matmul(x1: Any, x2: Any, /) -> Any:
@@ -49,6 +58,11 @@ def matrix_transpose(x: Any, /) -> Any:
 def trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:
     """The sum along a diagonal of each matrix of a stack (the last two axes, as ``np.linalg.trace``)."""
     _check_matrix("trace", x, square=False, dtype=False)
+    if dtype is not None and _np.dtype(dtype).kind not in "fc":
+        # summed in that integer (or boolean) dtype, as NumPy does (a sum of int32 would become int64): a rounded
+        # result, so a constant, as every cast to an integer dtype is
+        value = _np.linalg.trace(_np.asarray(_data_of(x)), offset=offset, dtype=dtype)
+        return _as_tensor(value) if isinstance(x, _Tensor) else value
     return _ops_linalg.trace(x if dtype is None else _astype(x, dtype), offset=offset, axis1=-2, axis2=-1)
 
 
@@ -67,7 +81,7 @@ def outer(x1: Any, x2: Any, /) -> Any:
 
 def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
     """The cross product of (arrays of) 3-element vectors (as ``np.linalg.cross``, which refuses 2 elements)."""
-    n1, n2 = (_shape_of(x)[axis] if len(_shape_of(x)) else 0 for x in (x1, x2))
+    n1, n2 = (_shape_of(x)[_one_axis(axis, len(_shape_of(x)), "cross")] if len(_shape_of(x)) else 0 for x in (x1, x2))
     if n1 != 3 or n2 != 3:
         raise ShapeError(f"cross: both inputs must hold 3-element vectors along axis {axis}, got {n1} and {n2}")
     return _products.cross(x1, x2, axis=axis)
@@ -78,9 +92,32 @@ def tensordot(x1: Any, x2: Any, /, *, axes: Any = 2) -> Any:
     return _ops_linalg.tensordot(x1, x2, axes=axes)
 
 
+def _vecdot_forward(x1: Any, x2: Any) -> Any:
+    return _np.linalg.vecdot(x1, x2, axis=-1)
+
+
+def _vecdot_rule(g: Any, ans: Any, mine: Any, other: Any) -> Any:
+    # d (sum_i x1_i x2_i) / d x1 = x2, times g spread over the vector axis (the engine sums broadcast axes back)
+    return _expand_dims(g, -1) * other
+
+
+# NumPy's own gufunc computes the value (its dtype rules: booleans give a boolean, float16 is accumulated in float32,
+# which a product rounded to float16 and then summed is not); linear in each input
+_vecdot = _defprim(
+    "vecdot",
+    _vecdot_forward,
+    vjp=(lambda g, ans, x1, x2: _vecdot_rule(g, ans, x1, x2), lambda g, ans, x1, x2: _vecdot_rule(g, ans, x2, x1)),
+    jvp="linear",
+)
+
+
 def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
-    """The dot products of the vectors along ``axis``, broadcast over the rest (as ``np.linalg.vecdot``)."""
-    return _sum(x1 * x2, axis=axis)
+    """The dot products of the vectors along ``axis``, broadcast over the rest (as ``np.linalg.vecdot``: ``axis``
+    counts in each input's own dimensions, and the other dimensions broadcast)."""
+    x1, x2 = _operand(x1), _operand(x2)
+    x1 = _moveaxis(x1, _one_axis(axis, len(_shape_of(x1)), "vecdot"), -1)
+    x2 = _moveaxis(x2, _one_axis(axis, len(_shape_of(x2)), "vecdot"), -1)
+    return _vecdot(x1, x2)
 
 
 def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:  # noqa: A002 - NumPy's name
@@ -94,11 +131,19 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
     ``np.linalg.vector_norm``."""
     shape = _shape_of(x)
     nd = len(shape)
+    if axis is not None and not isinstance(axis, (tuple, int, _np.integer)):
+        # (a list went on to norm, which read two axes as a matrix: the spectral norm instead of the vector norm)
+        raise TypeError(f"vector_norm: 'axis' must be None, an integer or a tuple of integers, got {axis!r}")
+    if axis is not None:  # out of range or repeated: NumPy's error, naming the operation (never wrapped around)
+        try:
+            checked = _np.lib.array_utils.normalize_axis_tuple(axis, nd)
+        except (_np.exceptions.AxisError, ValueError) as e:
+            raise AxisError(f"vector_norm: {e} (input shape {shape}, axis {axis!r})") from None
     if axis is None:
         out = norm(_ravel(x), ord=ord, axis=0)
         axes = tuple(range(nd))
     elif isinstance(axis, tuple):
-        axes = tuple(a % nd for a in axis) if nd else ()
+        axes = checked
         rest = tuple(i for i in range(nd) if i not in axes)
         moved = _transpose(x, axes + rest)
         size = 1
@@ -106,7 +151,7 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
             size *= shape[a]
         out = norm(_reshape(moved, (size, *[shape[i] for i in rest])), ord=ord, axis=0)
     else:
-        axes = (axis % nd,)
+        axes = checked
         out = norm(x, ord=ord, axis=axis)
     if keepdims:
         out = _reshape(out, tuple(1 if i in axes else d for i, d in enumerate(shape)))

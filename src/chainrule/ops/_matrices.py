@@ -41,7 +41,7 @@ def check_matrix(name: str, x: Any, square: bool = True, dtype: bool = True) -> 
 
 def check_dtype(name: str, x: Any) -> None:
     """NumPy's linear algebra runs in float32 or float64 (integers become float64): float16 is refused."""
-    dt = np.result_type(data_of(x))
+    dt = dtype_of(x)
     if dt.kind == "f" and dt.itemsize not in (4, 8):
         raise DtypeError(
             f"{name}: NumPy's linear algebra does not support {dt.name} (shape {shape_of(x)}); "
@@ -75,7 +75,10 @@ def sym(x: Any) -> Any:
 
 
 def dtype_of(x: Any) -> np.dtype:
-    return np.result_type(data_of(x))
+    """The dtype of ``x``: a tensor, an array, a number, or a nested list of numbers (array_like, as NumPy's linear
+    algebra takes it; ``np.result_type`` would read a list as a description of a structured dtype)."""
+    x = data_of(x)
+    return x.dtype if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x).dtype
 
 
 def eye_like(x: Any, n: int | None = None) -> np.ndarray:

@@ -187,7 +187,14 @@ def _svd_forward(a: np.ndarray, full_matrices: bool, hermitian: bool) -> np.ndar
     check_matrix("svd", a, square=hermitian)
     u, s, vh = lapack("svd", np.linalg.svd, a, full_matrices=full_matrices, hermitian=hermitian)
     batch = s.shape[:-1]
-    return np.concatenate([u.reshape(batch + (-1,)), s, vh.reshape(batch + (-1,))], axis=-1)
+    # (each matrix flattened to its size, never -1: a stack with no matrices, (0, M, N), has no length to infer)
+    return np.concatenate([_flat(u, batch), s, _flat(vh, batch)], axis=-1)
+
+
+def _flat(x: Any, batch: tuple[int, ...]) -> Any:
+    """Each matrix of the stack ``x`` (..., P, Q) as one row of ``P * Q`` values."""
+    p, q = shape_of(x)[-2:]
+    return x.reshape(batch + (p * q,)) if isinstance(x, np.ndarray) else reshape(x, batch + (p * q,))
 
 
 def _svd_parts(packed: Any, m: int, n: int) -> tuple[Any, Any, Any]:
@@ -244,7 +251,7 @@ def _svd_jvp(t: Any, ans: Any, a: Any, full_matrices: bool, hermitian: bool) -> 
         dv = dv + (matmul(mT(t), u) - matmul(v, mT(dp))) * expand_dims(_reciprocal_nonzero(s, m, n), -2)
     batch = shape_of(dp)[:-2]
     ds = diagonal(dp, axis1=-2, axis2=-1)
-    return concatenate([reshape(du, batch + (-1,)), ds, reshape(mT(dv), batch + (-1,))], axis=-1)
+    return concatenate([_flat(du, batch), ds, _flat(mT(dv), batch)], axis=-1)
 
 
 _svd = defprim("svd", _svd_forward, vjp=_svd_vjp, jvp=_svd_jvp)
@@ -342,7 +349,7 @@ def _qr_forward(a: np.ndarray, mode: str) -> np.ndarray:
     check_matrix("qr", a, square=False)
     q, r = lapack("qr", np.linalg.qr, a, mode=mode)
     batch = q.shape[:-2]
-    return np.concatenate([q.reshape(batch + (-1,)), r.reshape(batch + (-1,))], axis=-1)
+    return np.concatenate([_flat(q, batch), _flat(r, batch)], axis=-1)
 
 
 def _qr_parts(packed: Any, m: int, n: int) -> tuple[Any, Any]:
@@ -405,7 +412,7 @@ def _qr_jvp(t: Any, ans: Any, a: Any, mode: str) -> Any:
         y = getitem(a, (Ellipsis, slice(None), slice(m, None)))
         dr = concatenate([dr_x, matmul(mT(dq), y) + matmul(mT(q), t[..., m:])], axis=-1)
     batch = shape_of(dq)[:-2]
-    return concatenate([reshape(dq, batch + (-1,)), reshape(dr, batch + (-1,))], axis=-1)
+    return concatenate([_flat(dq, batch), _flat(dr, batch)], axis=-1)
 
 
 _qr = defprim("qr", _qr_forward, vjp=_qr_vjp, jvp=_qr_jvp)

@@ -29,9 +29,10 @@ import numpy as np
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor, as_tensor
 from ._base import data_of, defprim, shape_of
-from ._matrices import check_dtype, check_matrix, col, eye_like, lapack, mT, sym
+from ._matrices import check_dtype, check_matrix, col, dtype_of, eye_like, lapack, mT, sym
 from .elementwise import where
 from .linalg import matmul
+from .order import operand
 from .reduce import sum
 from .shape import expand_dims, getitem, squeeze, stack
 
@@ -123,8 +124,18 @@ def _others_product(s: np.ndarray) -> np.ndarray:
 
 
 def _svd_parts(name: str, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``U, s, Vh`` of ``a`` and ``sign = det(U) det(Vh)`` (each +-1), as a column for the stack."""
+    """``U, s, Vh`` of ``a`` and ``sign = det(U) det(Vh)`` (each +-1), as a column for the stack.
+
+    A matrix holding NaN or inf (whose ``det`` NumPy still computes) has no SVD (LAPACK does not converge, which
+    would raise in the backward pass): it gets the identity's factors and NaN singular values, so its cofactor
+    matrix is NaN (for 1 x 1 it is 1, the empty product), as the derivative of a NaN determinant is.
+    """
+    bad = ~np.isfinite(a).all(axis=(-2, -1))
+    if bad.any():
+        a = np.where(bad[..., None, None], np.eye(a.shape[-1], dtype=a.dtype), a)
     u, s, vh = lapack(name, np.linalg.svd, a)
+    if bad.any():
+        s = np.where(bad[..., None], np.nan, s)
     sign = np.sign(np.linalg.det(u) * np.linalg.det(vh))
     return u, s, vh, sign[..., None, None]
 
@@ -272,7 +283,8 @@ def slogdet(a: Any) -> SlogdetResult:
 
 # -- pinv -------------------------------------------------------------------------------------------------
 def _pinv_forward(a: np.ndarray, rcond: Any, hermitian: bool, rtol: Any) -> np.ndarray:
-    check_matrix("pinv", a, square=False)
+    # (NumPy returns an empty result of an empty input's own dtype before its dtype check: float16 too)
+    check_matrix("pinv", a, square=False, dtype=np.size(a) != 0)
     return lapack("pinv", np.linalg.pinv, a, rcond=rcond, hermitian=hermitian, rtol=rtol)
 
 
@@ -323,6 +335,7 @@ def matrix_power(a: Any, n: int) -> Any:
     >>> cr.linalg.matrix_power(cr.tensor([[1.0, 1.0], [0.0, 1.0]]), 3).tolist()
     [[1.0, 3.0], [0.0, 1.0]]
     """
+    a = operand(a)  # (array_like, as NumPy's: a nested list is an array; one holding tensors is stacked)
     check_matrix("matrix_power", a, dtype=False)
     try:
         n = operator.index(n)
@@ -330,7 +343,7 @@ def matrix_power(a: Any, n: int) -> Any:
         raise DtypeError(f"matrix_power: the exponent must be an integer, got {n!r}") from None
     if n == 0:  # the identity, still connected to a (with a zero gradient), in a's dtype
         shape = shape_of(a)
-        return where(np.ones(shape, dtype=bool), np.eye(shape[-1], dtype=np.result_type(data_of(a))), a)
+        return where(np.ones(shape, dtype=bool), np.eye(shape[-1], dtype=dtype_of(a)), a)
     if n < 0:
         a = inv(a)
         n = -n

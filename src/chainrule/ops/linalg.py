@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .._shapes import broadcast_shapes, normalize_axis
-from ..errors import ShapeError, UnsupportedArgumentError
+from ..errors import InvalidArgumentError, ShapeError, UnsupportedArgumentError
 from ..primitive import VariadicRules
 from ._base import data_of, defprim, shape_of, zeros_like_grad
 from ._einsum_spec import expand_ellipsis
@@ -392,21 +392,27 @@ def _matrix_norm(x: Any, ord: Any, axis: tuple[int, int], keepdims: bool) -> Any
     row, col = (int(a) % nd for a in axis)
     if row == col:
         raise ShapeError(f"norm: the two axes of a matrix norm must differ, got axis={axis}")
-    if ord in (1, -1):  # the largest (smallest) column sum of |x|
-        out = sum(absolute(x), axis=row, keepdims=True)
-        out = (max if ord == 1 else rmin)(out, axis=col, keepdims=True)
-    elif ord in (np.inf, -np.inf):  # the largest (smallest) row sum of |x|
-        out = sum(absolute(x), axis=col, keepdims=True)
-        out = (max if ord == np.inf else rmin)(out, axis=row, keepdims=True)
+    if ord in (1, -1, np.inf, -np.inf):  # the largest (smallest) column (1) or row (inf) sum of |x|
+        summed, across = (row, col) if ord in (1, -1) else (col, row)
+        out = sum(absolute(x), axis=summed, keepdims=True)
+        if ord > 0 and shape_of(x)[across] == 0:
+            out = sum(out, axis=across, keepdims=True)  # NumPy: the largest of no sums is 0 (its max has initial=0)
+        else:
+            out = (max if ord > 0 else rmin)(out, axis=across, keepdims=True)
     elif ord in (2, -2, "nuc"):
         from .decompositions import singular_value_norm
 
         return singular_value_norm(x, ord, (row, col), keepdims)
     else:
-        raise UnsupportedArgumentError(
-            f"norm: matrix norm ord={ord!r} is not supported (use ord=None, 'fro', 'nuc', 1, -1, 2, -2, inf or -inf)"
+        raise _InvalidOrderError(
+            f"norm: ord={ord!r} is not a matrix norm order (NumPy's: None, 'fro', 'nuc', 1, -1, 2, -2, inf or -inf)"
         )
     return out if keepdims else squeeze(out, (row, col))
+
+
+class _InvalidOrderError(UnsupportedArgumentError, InvalidArgumentError):
+    """An ``ord`` that NumPy's norm refuses as well: a ``ValueError``, as NumPy's, and the
+    :class:`UnsupportedArgumentError` chainrule has always raised for it."""
 
 
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002 - NumPy's name
@@ -427,8 +433,14 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     if ord is None or (ord in ("fro", "f") and matrix):
         return _norm2(x, axis=axis, keepdims=keepdims)
     if isinstance(ord, str) and not (matrix and ord == "nuc"):
-        raise UnsupportedArgumentError(
-            f"norm: ord={ord!r} is not supported ({'matrices: None, fro, nuc, 1, -1, 2, -2, inf, -inf' if matrix else 'vectors: numbers, inf, -inf'})"
+        raise _InvalidOrderError(
+            f"norm: ord={ord!r} is not a {'matrix' if matrix else 'vector'} norm order ("
+            + (
+                "NumPy's: None, 'fro', 'nuc', 1, -1, 2, -2, inf or -inf"
+                if matrix
+                else "vectors: numbers, inf, -inf; 'fro' and 'nuc' are matrix norms, over two axes"
+            )
+            + ")"
         )
     if matrix:
         return _matrix_norm(x, ord, axis if axis is not None else (0, 1), keepdims)
@@ -440,7 +452,9 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
             )
     elif len(axis) != 1:
         raise ShapeError(f"norm: axis must name one axis (a vector norm) or two (a matrix norm), got axis={axis}")
-    if isinstance(ord, (bool, np.bool_)) or not isinstance(ord, (int, float, np.integer, np.floating)):
+    if isinstance(ord, (bool, np.bool_)):
+        ord = int(ord)  # noqa: A001 - as NumPy, which compares it with 1 and 0
+    if not isinstance(ord, (int, float, np.integer, np.floating)):
         raise UnsupportedArgumentError(f"norm: ord must be a number, inf, -inf, 'fro' or None, got {ord!r}")
     return _vector_norm(x, ord, axis, keepdims)
 

@@ -18,6 +18,7 @@ from ..errors import InvalidArgumentError, MatrixShapeError, ShapeError, Unsuppo
 from ._base import shape_of
 from .elementwise import multiply
 from .linalg import dot, matmul
+from .order import operand
 from .shape import getitem, moveaxis, ravel, reshape, stack
 
 
@@ -28,6 +29,9 @@ def kron(a: Any, b: Any) -> Any:
     >>> cr.kron(cr.tensor([1.0, 2.0]), cr.tensor([1.0, 10.0])).tolist()
     [1.0, 10.0, 2.0, 20.0]
     """
+    # as NumPy's: the inputs become arrays first, so a Python number takes part with its own dtype (np.kron of a
+    # float32 array and 2.0 is float64), not as a weak scalar
+    a, b = operand(a), operand(b)
     sa, sb = shape_of(a), shape_of(b)
     if len(sa) == 0 or len(sb) == 0:
         return multiply(a, b)

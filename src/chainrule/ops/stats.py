@@ -32,6 +32,18 @@ from .reduce import _axis_param, _kept_shape, _spread, max, mean, min, sum
 from .shape import astype, getitem, moveaxis, ravel, reshape
 
 
+def _check_axis(op: str, x: Any, axis: Any) -> None:
+    """An :class:`AxisError` naming ``op`` and the input's shape for an ``axis`` out of range or named twice (the
+    composed reductions would otherwise report it as ``sum``'s, ``max``'s, or as NumPy's own without a name)."""
+    if axis is None:
+        return
+    shape = shape_of(x)
+    try:
+        normalize_axis(_axis_param(axis), len(shape))
+    except AxisError as e:
+        raise AxisError(f"{op}: {e} (input shape {shape})") from None
+
+
 # -- nanmax and nanmin ------------------------------------------------------------------------------------
 def _nanmax_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
     return np.nanmax(x, axis=axis, keepdims=keepdims)  # (NumPy's warning for an all-NaN slice included)
@@ -97,6 +109,7 @@ def nansum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     tensor(3.)
     """
     x = operand(x)
+    _check_axis("nansum", x, axis)
     nan = _nan_mask(x)
     if nan is not None and nan.any():
         x = where(nan, 0.0, x)
@@ -112,6 +125,7 @@ def nanmean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     tensor(1.5)
     """
     x = operand(x)
+    _check_axis("nanmean", x, axis)
     nan = _nan_mask(x)
     if nan is None:  # integers: NumPy's nanmean is their mean
         return mean(x, axis=axis, keepdims=keepdims)
@@ -142,19 +156,20 @@ def ptp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     tensor([3., 0.])
     """
     x = operand(x)
+    _check_axis("ptp", x, axis)
     return max(x, axis=axis, keepdims=keepdims) - min(x, axis=axis, keepdims=keepdims)
 
 
 # -- median, quantile, percentile ---------------------------------------------------------------------------
-def _one_axis(x: Any, axis: Any) -> tuple[Any, int, tuple[int, ...]]:
+def _one_axis(x: Any, axis: Any, op: str) -> tuple[Any, int, tuple[int, ...]]:
     """``x`` with the reduced axes merged into one (NumPy's _ureduce), that axis, and the reduced axes."""
     nd = len(shape_of(x))
     if axis is None:
         return ravel(x), 0, tuple(range(nd))
     try:
         axes = tuple(sorted(np.lib.array_utils.normalize_axis_tuple(axis, nd)))
-    except np.exceptions.AxisError as e:
-        raise AxisError(f"{e} (input shape {shape_of(x)})") from None
+    except (np.exceptions.AxisError, ValueError) as e:  # (out of range; or NumPy's ValueError "repeated axis")
+        raise AxisError(f"{op}: {e} (input shape {shape_of(x)}, axis {axis!r})") from None
     if len(axes) == 1:
         return x, axes[0], axes
     keep = [i for i in range(nd) if i not in axes]
@@ -189,7 +204,7 @@ def median(x: Any, axis: Any = None, out: Any = None, overwrite_input: bool = Fa
         raise UnsupportedArgumentError("median: out= would write around the graph; use the returned tensor")
     x = operand(x)
     shape = shape_of(x)
-    y, ax, axes = _one_axis(x, axis)
+    y, ax, axes = _one_axis(x, axis, "median")
     s = sort(y, axis=ax)
     n = shape_of(s)[ax]
     half = n // 2
@@ -223,7 +238,7 @@ def _neighbours(virtual: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return below.astype(np.intp), above.astype(np.intp)
 
 
-def _quantile(x: Any, q: Any, axis: Any, keepdims: bool, weak: bool) -> Any:
+def _quantile(x: Any, q: Any, axis: Any, keepdims: bool, weak: bool, op: str = "quantile") -> Any:
     """``q``-th quantiles (q in [0, 1]) over ``axis`` with NumPy's 'linear' method, step by step as NumPy takes them
     (its _quantile, on a stable sort instead of a partition: the same values at the same positions)."""
     x = operand(x)
@@ -233,7 +248,7 @@ def _quantile(x: Any, q: Any, axis: Any, keepdims: bool, weak: bool) -> Any:
     if qd.ndim > 2:
         raise InvalidArgumentError("quantile: q must be a scalar or 1d")
     shape = shape_of(x)
-    y, ax, axes = _one_axis(x, axis)
+    y, ax, axes = _one_axis(x, axis, op)
     s = moveaxis(sort(y, axis=ax), ax, 0)  # the sorted axis first: q's dimensions lead the result
     n = shape_of(s)[0]
     virtual = q * (n - 1) if isinstance(q, Tensor) else (n - 1) * qd
@@ -323,4 +338,4 @@ def percentile(
     q = operand(q)
     q = q / 100 if isinstance(q, Tensor) else np.true_divide(q, 100)
     _valid(q, "percentile: Percentiles must be in the range [0, 100]")
-    return _quantile(x, q, axis, keepdims, weak)
+    return _quantile(x, q, axis, keepdims, weak, "percentile")
