@@ -218,7 +218,7 @@ def gradcheck_graph(
         raw = [np.array(r, dtype=np.float64, order="C") if _is_float(r) else r for r in node.raw]
 
         def forward(*args: Any, prim: Any = prim, params: dict = params) -> np.ndarray:
-            return np.array(prim.forward(*args, **params), dtype=np.float64)  # a copy, not a view of args
+            return np.array(prim.checked_forward(*args, **params), dtype=np.float64)  # a copy, not a view of args
 
         ans = forward(*raw)
         g = rng.standard_normal(ans.shape)

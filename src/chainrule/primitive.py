@@ -13,6 +13,9 @@ A primitive is the unit the engine records. Each one says, in one place:
 * ``saves``     optional: the forward also returns what its backward rule will need again,
                 ``forward(*inputs, **params) -> (ans, saved)`` (a fused layer's hidden activations, a
                 softmax); the recorded node keeps ``saved`` and hands it to the rule once (see :class:`Op`).
+* ``checked_forward``  optional: the function the rules are the derivatives of, where that is not ``forward``
+                (one that reads a single triangle of a symmetric input, whose gradient is the symmetric one);
+                finite-difference checks differentiate it.
 
 Rules are written with chainrule's own operations, so the backward pass can itself be recorded
 (``create_graph=True``) and differentiated again. The engine never looks at a primitive's name.
@@ -44,7 +47,18 @@ class Primitive:
     6.0
     """
 
-    __slots__ = ("name", "forward", "forward_saving", "vjps", "jvps", "differentiable", "saves", "doc", "first_rule")
+    __slots__ = (
+        "name",
+        "forward",
+        "forward_saving",
+        "vjps",
+        "jvps",
+        "differentiable",
+        "saves",
+        "doc",
+        "first_rule",
+        "checked_forward",
+    )
 
     def __init__(
         self,
@@ -57,6 +71,7 @@ class Primitive:
         saves: bool = False,
         doc: str | None = None,
         register: bool = True,
+        checked_forward: Callable[..., Any] | None = None,
     ) -> None:
         if not callable(forward):
             raise TypeError(f"primitive {name!r}: forward must be callable, got {type(forward).__name__}")
@@ -96,6 +111,10 @@ class Primitive:
         self.vjps = vjps  # (sets first_rule too: see __setattr__)
         self.jvps = jvps
         self.differentiable = differentiable
+        # the function whose derivative the rules give, where it is not the forward itself (a forward that reads
+        # one triangle of a symmetric input has the symmetric gradient: the derivative of forward(sym(a))); what
+        # finite-difference checks of the rules (gradcheck_graph) differentiate
+        self.checked_forward = checked_forward or self.forward
         self.doc = doc or getattr(forward, "__doc__", None)
         if register:
             REGISTRY[name] = self

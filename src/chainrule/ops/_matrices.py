@@ -74,6 +74,13 @@ def sym(x: Any) -> Any:
     return (x + mT(x)) * 0.5
 
 
+def sym_array(a: np.ndarray) -> np.ndarray:
+    """:func:`sym` of a plain array: what a reader of one triangle sees, the matrix its gradient is taken at (the
+    function gradcheck_graph differentiates for such an operation, a primitive's ``checked_forward``)."""
+    a = np.asarray(a)
+    return (a + np.swapaxes(a, -1, -2)) * 0.5
+
+
 def dtype_of(x: Any) -> np.dtype:
     """The dtype of ``x``: a tensor, an array, a number, or a nested list of numbers (array_like, as NumPy's linear
     algebra takes it; ``np.result_type`` would read a list as a description of a structured dtype)."""

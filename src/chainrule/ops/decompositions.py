@@ -37,6 +37,7 @@ from ._matrices import (
     mT,
     needs_gradient,
     sym,
+    sym_array,
     tri_mask,
 )
 from .elementwise import where
@@ -80,7 +81,13 @@ def _cholesky_jvp(t: Any, ans: Any, a: Any, upper: bool) -> Any:
     return mT(dl) if upper else dl
 
 
-_cholesky = defprim("cholesky", _cholesky_forward, vjp=_cholesky_vjp, jvp=_cholesky_jvp)
+_cholesky = defprim(
+    "cholesky",
+    _cholesky_forward,
+    vjp=_cholesky_vjp,
+    jvp=_cholesky_jvp,
+    checked_forward=lambda a, upper: _cholesky_forward(sym_array(a), upper),
+)
 
 
 def cholesky(a: Any, /, *, upper: bool = False) -> Any:
@@ -128,7 +135,13 @@ def _eigh_jvp(t: Any, ans: Any, a: Any, UPLO: str) -> Any:  # noqa: N803
     return concatenate([expand_dims(dw, -2), dv], axis=-2)
 
 
-_eigh = defprim("eigh", _eigh_forward, vjp=_eigh_vjp, jvp=_eigh_jvp)
+_eigh = defprim(
+    "eigh",
+    _eigh_forward,
+    vjp=_eigh_vjp,
+    jvp=_eigh_jvp,
+    checked_forward=lambda a, **uplo: _eigh_forward(sym_array(a), **uplo),
+)
 
 
 class EighResult(NamedTuple):
@@ -169,7 +182,13 @@ def _eigvalsh_jvp(t: Any, ans: Any, a: Any, UPLO: str) -> Any:  # noqa: N803
     return sum(v * matmul(t, v), axis=-2)  # v_i^T t v_i (a quadratic form: only sym(t) counts)
 
 
-_eigvalsh = defprim("eigvalsh", _eigvalsh_forward, vjp=_eigvalsh_vjp, jvp=_eigvalsh_jvp)
+_eigvalsh = defprim(
+    "eigvalsh",
+    _eigvalsh_forward,
+    vjp=_eigvalsh_vjp,
+    jvp=_eigvalsh_jvp,
+    checked_forward=lambda a, **uplo: _eigvalsh_forward(sym_array(a), **uplo),
+)
 
 
 def eigvalsh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803
@@ -254,7 +273,15 @@ def _svd_jvp(t: Any, ans: Any, a: Any, full_matrices: bool, hermitian: bool) -> 
     return concatenate([_flat(du, batch), ds, _flat(mT(dv), batch)], axis=-1)
 
 
-_svd = defprim("svd", _svd_forward, vjp=_svd_vjp, jvp=_svd_jvp)
+_svd = defprim(
+    "svd",
+    _svd_forward,
+    vjp=_svd_vjp,
+    jvp=_svd_jvp,
+    checked_forward=lambda a, full_matrices, hermitian: _svd_forward(
+        sym_array(a) if hermitian else a, full_matrices, hermitian
+    ),
+)
 
 
 class SVDResult(NamedTuple):
@@ -281,7 +308,13 @@ def _svdvals_jvp(t: Any, ans: Any, a: Any, hermitian: bool) -> Any:
     return sum(u * matmul(sym(t) if hermitian else t, mT(vh)), axis=-2)  # u_i^T t v_i
 
 
-_svdvals = defprim("svdvals", _svdvals_forward, vjp=_svdvals_vjp, jvp=_svdvals_jvp)
+_svdvals = defprim(
+    "svdvals",
+    _svdvals_forward,
+    vjp=_svdvals_vjp,
+    jvp=_svdvals_jvp,
+    checked_forward=lambda a, hermitian: _svdvals_forward(sym_array(a) if hermitian else a, hermitian),
+)
 
 
 def svdvals(x: Any, /) -> Any:

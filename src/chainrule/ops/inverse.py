@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor, as_tensor
 from ._base import data_of, defprim, shape_of
-from ._matrices import check_dtype, check_matrix, col, dtype_of, eye_like, lapack, mT, sym
+from ._matrices import check_dtype, check_matrix, col, dtype_of, eye_like, lapack, mT, sym, sym_array
 from .elementwise import where
 from .linalg import matmul
 from .order import operand
@@ -310,7 +310,15 @@ def _pinv_jvp(t: Any, ans: Any, a: Any, rcond: Any, hermitian: bool, rtol: Any) 
     )
 
 
-_pinv = defprim("pinv", _pinv_forward, vjp=_pinv_vjp, jvp=_pinv_jvp)
+_pinv = defprim(
+    "pinv",
+    _pinv_forward,
+    vjp=_pinv_vjp,
+    jvp=_pinv_jvp,
+    checked_forward=lambda a, rcond, hermitian, rtol: _pinv_forward(
+        sym_array(a) if hermitian else a, rcond, hermitian, rtol
+    ),
+)
 
 
 def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = np._NoValue) -> Any:
