@@ -225,18 +225,20 @@ minimum = defprim(
 )
 
 
-def _logaddexp_weight(mine: Any, other: Any) -> Any:
-    # d logaddexp(x, y)/dx = e^x / (e^x + e^y) = sigmoid(x - y); equal inputs (also both -inf or +inf) get 1/2
+def logaddexp_weight(mine: Any, other: Any, log_base: float | None = None) -> Any:
+    """d logaddexp(x, y)/dx = e^x / (e^x + e^y) = sigmoid(x - y), in base 2 sigmoid((x - y) ln 2) (``log_base``);
+    equal inputs (also both -inf or both +inf, where the difference would be NaN) get 1/2."""
     same = mine == other
-    return where(same, 0.5, sigmoid(where(same, 0, mine) - where(same, 0, other)))
+    diff = where(same, 0, mine) - where(same, 0, other)
+    return where(same, 0.5, sigmoid(diff if log_base is None else diff * log_base))
 
 
 logaddexp = defprim(
     "logaddexp",
     np.logaddexp,
     vjp=(
-        lambda g, ans, x, y: g * _logaddexp_weight(x, y),
-        lambda g, ans, x, y: g * _logaddexp_weight(y, x),
+        lambda g, ans, x, y: g * logaddexp_weight(x, y),
+        lambda g, ans, x, y: g * logaddexp_weight(y, x),
     ),
     jvp="elementwise",
 )

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ._base import data_of, defprim, zeros_like_grad
-from .elementwise import cos, sigmoid, sign, where
+from .elementwise import cos, logaddexp_weight, sign, where
 
 LN2 = math.log(2.0)
 DEG = math.pi / 180.0
@@ -109,19 +109,12 @@ fmin = defprim(
 
 
 # -- logs and exponentials in base 2 -------------------------------------------------------------------
-def _logaddexp2_weight(mine: Any, other: Any) -> Any:
-    # d log2(2^x + 2^y)/dx = 2^x / (2^x + 2^y) = sigmoid((x - y) ln 2); equal inputs (also both -inf or both +inf,
-    # where the difference would be NaN) get 1/2, as logaddexp
-    same = data_of(mine) == data_of(other)
-    return where(same, 0.5, sigmoid((where(same, 0.0, mine) - where(same, 0.0, other)) * LN2))
-
-
 logaddexp2 = defprim(
     "logaddexp2",
     np.logaddexp2,
     vjp=(
-        lambda g, ans, x, y: g * _logaddexp2_weight(x, y),
-        lambda g, ans, x, y: g * _logaddexp2_weight(y, x),
+        lambda g, ans, x, y: g * logaddexp_weight(x, y, LN2),
+        lambda g, ans, x, y: g * logaddexp_weight(y, x, LN2),
     ),
     jvp="elementwise",
 )
