@@ -877,16 +877,19 @@ comp("dot", "nd_vector", cr.dot, [normal((2, 3, 4)), normal((4,))], ref=np.dot)
 comp("dot", "method", lambda a, b: a.dot(b), [normal((2, 3)), normal((3,))], ref=np.dot)
 comp("vdot", "matrix", cr.vdot, [normal((2, 3)), normal((2, 3))], ref=np.vdot)
 comp("inner", "matrix", cr.inner, [normal((2, 3)), normal((4, 3))], ref=np.inner)
+# inner and the N-d dot run the "tensordot" primitive, whose forward is np.inner / np.dot itself
+prim("tensordot", "inner_nd", cr.inner, [normal((2, 3, 4)), normal((5, 4))], ref=np.inner)
+prim("tensordot", "dot_nd", cr.dot, [normal((2, 3, 4)), normal((3, 4, 2))], ref=np.dot)
 comp("outer", "vectors", cr.outer, [normal((3,)), normal((2,))], ref=np.outer)
 comp("outer", "flattens", cr.outer, [normal((2, 2)), normal((3,))], ref=np.outer)
-comp(
+prim(
     "tensordot",
     "axes1",
     lambda a, b: cr.tensordot(a, b, 1),
     [normal((2, 3)), normal((3, 4))],
     ref=lambda a, b: np.tensordot(a, b, 1),
 )
-comp(
+prim(
     "tensordot",
     "axes_pairs",
     lambda a, b: cr.tensordot(a, b, ([0, 2], [1, 0])),

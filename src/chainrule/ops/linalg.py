@@ -91,7 +91,7 @@ matmul.doc = "Matrix product with NumPy's rules for 1-D operands and broadcast b
 
 def dot(a: Any, b: Any) -> Any:
     """NumPy's ``dot``: a product for scalars, ``matmul`` for 1-D and 2-D, a sum over the last and
-    second-to-last axes otherwise."""
+    second-to-last axes otherwise (computed by ``np.dot`` itself, so the values agree to the last bit)."""
     na, nb = len(shape_of(a)), len(shape_of(b))
     if na == 0 or nb == 0:
         return multiply(a, b)
@@ -99,7 +99,7 @@ def dot(a: Any, b: Any) -> Any:
         return matmul(a, b)
     if nb == 1:
         return matmul(a, b)
-    return tensordot(a, b, axes=([na - 1], [nb - 2]))
+    return _contraction(a, b, "dot", ([na - 1], [nb - 2]))
 
 
 def vdot(a: Any, b: Any) -> Any:
@@ -205,9 +205,65 @@ def einsum(subscripts: str, *operands: Any) -> Any:
     return _einsum(*operands, spec=",".join(ins) + "->" + out)
 
 
-def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
-    """Sum products over the given axes (as ``np.tensordot``)."""
+def _contraction_spec(na: int, nb: int, axes: tuple[tuple[int, ...], tuple[int, ...]]) -> str:
+    """The einsum subscripts of a sum of products over ``axes`` (free axes of ``a``, then of ``b``)."""
+    ax_a, ax_b = axes
+    letters = iter(string.ascii_letters)
+    sa = [next(letters) for _ in range(na)]
+    sb = [next(letters) for _ in range(nb)]
+    for i, j in zip(ax_a, ax_b, strict=True):
+        sb[j] = sa[i]
+    out = [c for i, c in enumerate(sa) if i not in ax_a] + [c for j, c in enumerate(sb) if j not in ax_b]
+    return "".join(sa) + "," + "".join(sb) + "->" + "".join(out)
+
+
+def _contraction_forward(a: np.ndarray, b: np.ndarray, how: str, axes: Any, spec: str) -> np.ndarray:
+    # NumPy's own function computes the value (np.einsum sums in another order: the last bits would differ)
+    if how == "tensordot":
+        return np.tensordot(a, b, axes=axes)
+    if how == "inner":
+        return np.inner(a, b)
+    return np.dot(a, b)
+
+
+def _contraction_vjp(argnum: int, g: Any, ans: Any, a: Any, b: Any, how: str, axes: Any, spec: str) -> Any:
+    return _einsum_vjp(argnum, g, ans, a, b, spec=spec)
+
+
+def _contraction_jvp(argnum: int, t: Any, ans: Any, a: Any, b: Any, how: str, axes: Any, spec: str) -> Any:
+    ops = [a, b]
+    ops[argnum] = t
+    return _contraction_prim(*ops, how=how, axes=axes, spec=spec)
+
+
+_contraction_prim = defprim(
+    "tensordot",
+    _contraction_forward,
+    vjp=VariadicRules(_contraction_vjp),
+    jvp=VariadicRules(_contraction_jvp),
+)
+
+
+def _contraction(a: Any, b: Any, how: str, axes: Any) -> Any:
     na, nb = len(shape_of(a)), len(shape_of(b))
+    ax_a, ax_b = axes
+    ax_a = tuple(int(x) % na for x in ax_a)
+    ax_b = tuple(int(x) % nb for x in ax_b)
+    if len(ax_a) != len(ax_b):
+        raise ShapeError(f"{how}: axes {axes} name {len(ax_a)} and {len(ax_b)} axes; they must pair up")
+    for i, j in zip(ax_a, ax_b, strict=True):
+        if shape_of(a)[i] != shape_of(b)[j]:
+            raise ShapeError(
+                f"{how}: shape mismatch for the summed axes: {shape_of(a)} (axis {i}) and {shape_of(b)} (axis {j})"
+            )
+    spec = _contraction_spec(na, nb, (ax_a, ax_b))
+    numpy_axes = (ax_a, ax_b) if how == "tensordot" else None
+    return _contraction_prim(a, b, how=how, axes=numpy_axes, spec=spec)
+
+
+def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
+    """Sum products over the given axes (as ``np.tensordot``, which computes the value)."""
+    na = len(shape_of(a))
     if isinstance(axes, (int, np.integer)):
         ax_a = list(range(na - int(axes), na))
         ax_b = list(range(int(axes)))
@@ -215,23 +271,15 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
         ax_a, ax_b = axes
         ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
         ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
-        ax_a = [int(x) % na for x in ax_a]
-        ax_b = [int(x) % nb for x in ax_b]
-    letters = iter(string.ascii_letters)
-    sa = [next(letters) for _ in range(na)]
-    sb = [next(letters) for _ in range(nb)]
-    for i, j in zip(ax_a, ax_b, strict=True):
-        sb[j] = sa[i]
-    out = [c for i, c in enumerate(sa) if i not in ax_a] + [c for j, c in enumerate(sb) if j not in ax_b]
-    return einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), a, b)
+    return _contraction(a, b, "tensordot", (ax_a, ax_b))
 
 
 def _inner(a: Any, b: Any) -> Any:
-    """Inner product over the last axes (as ``np.inner``)."""
+    """Inner product over the last axes (as ``np.inner``, which computes the value)."""
     na, nb = len(shape_of(a)), len(shape_of(b))
     if na == 0 or nb == 0:
         return multiply(a, b)
-    return tensordot(a, b, axes=([na - 1], [nb - 1]))
+    return _contraction(a, b, "inner", ([na - 1], [nb - 1]))
 
 
 inner = _inner
@@ -288,6 +336,12 @@ def _as_inexact(x: Any) -> np.ndarray:
 
 def _norm2_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
     x = _as_inexact(x)
+    if axis is None and x.dtype.kind == "f":
+        # np.linalg.norm's own steps for the norm of all the entries: a dot product of the flattened values,
+        # which sums in another order than np.sum (the last bits would differ)
+        flat = x.ravel(order="K")
+        ret = np.sqrt(flat.dot(flat))
+        return ret.reshape(x.ndim * [1]) if keepdims else ret
     return np.sqrt(np.sum(x * np.conj(x), axis=axis, keepdims=keepdims))
 
 

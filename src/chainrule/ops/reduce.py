@@ -19,12 +19,13 @@ import builtins
 from typing import Any
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_tuple
 
 from .._shapes import normalize_axis
 from ..tensor import Tensor
 from ._base import data_of, defprim, shape_of, zeros_like_grad
 from .elementwise import exp, log, where
-from .shape import broadcast_to, moveaxis, reshape
+from .shape import astype, broadcast_to, moveaxis, reshape
 
 
 def _axis_param(axis: Any) -> Any:
@@ -292,8 +293,18 @@ def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
     """
     axis = _axis_param(axis)
     n = _count(shape_of(x), axis)
-    centered = x - mean(x, axis=axis, keepdims=True)
-    return sum(centered * centered, axis=axis, keepdims=keepdims) / builtins.max(n - ddof, 0)
+    if np.result_type(data_of(x)) != np.float16:
+        centered = x - mean(x, axis=axis, keepdims=True)
+        return sum(centered * centered, axis=axis, keepdims=keepdims) / builtins.max(n - ddof, 0)
+    # float16 as np.var computes it: the mean is the float16 sum (np.mean would sum in float32), and both
+    # divisions are by the count as an integer scalar, in float64, rounded back to float16 (a count above 2048
+    # is not a float16 number)
+    if axis is not None:
+        normalize_axis_tuple(axis, len(shape_of(x)))  # as np.var: axis 0 of a 0-d array is an error
+    centered = x - astype(sum(x, axis=axis, keepdims=True) / np.float64(n), np.float16)
+    return astype(
+        sum(centered * centered, axis=axis, keepdims=keepdims) / np.float64(builtins.max(n - ddof, 0)), np.float16
+    )
 
 
 def _std_forward(x: np.ndarray, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:

@@ -396,6 +396,8 @@ def array_split(x: Any, sections: Any, axis: int = 0) -> list[Any]:
 
 # -- padding, repeating, tiling -------------------------------------------------------------------------
 def _pad_forward(x: np.ndarray, pad_width: Any, constant_values: Any) -> np.ndarray:
+    if np.ndim(x) == 0:  # np.pad of a 0-d array is a copy; it refuses the empty widths () that pad() passes
+        return np.array(x, copy=True)
     return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
 
 
