@@ -95,6 +95,16 @@ def test_var_float16_is_numpys(shape: tuple, axis: object, ddof: int) -> None:
     _same(np.var(cr.tensor(x), axis=axis, ddof=ddof), np.var(x, axis=axis, ddof=ddof))
 
 
+@pytest.mark.parametrize("values", [[1.0, 2.0, 4.0], [[1, 2], [3, 5]], 3.0, np.float16(2.5)])
+def test_var_of_lists_and_numbers_is_numpys(values: object) -> None:
+    # (the float16 test must not trip over a nested list, which NumPy's result_type reads as a field spec)
+    for axis in (None, 0) if np.ndim(values) else (None,):
+        got = cr.var(values, axis=axis)
+        want = np.var(values, axis=axis)
+        np.testing.assert_array_equal(np.asarray(got), want)
+        assert np.asarray(got).dtype == want.dtype
+
+
 def test_var_float16_gradient_and_axis_check() -> None:
     x = RNG.standard_normal(6).astype(np.float16)
     g = cr.grad(lambda x: cr.var(x))(x)

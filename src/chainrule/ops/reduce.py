@@ -293,7 +293,7 @@ def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
     """
     axis = _axis_param(axis)
     n = _count(shape_of(x), axis)
-    if np.result_type(data_of(x)) != np.float16:
+    if getattr(data_of(x), "dtype", None) != np.float16:  # (lists and numbers are never float16)
         centered = x - mean(x, axis=axis, keepdims=True)
         return sum(centered * centered, axis=axis, keepdims=keepdims) / builtins.max(n - ddof, 0)
     # float16 as np.var computes it: the mean is the float16 sum (np.mean would sum in float32), and both
