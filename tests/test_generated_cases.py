@@ -126,3 +126,33 @@ def test_pad_zero_dimensional(dtype: type) -> None:
     if dtype != np.int64:
         g = cr.grad(lambda t: cr.pad(t, 1) * 3.0)(x)
         assert g.dtype == dtype and g == 3.0
+
+
+# -- writes to a position named twice: only the kept write has a gradient ----------------------------------------
+@pytest.mark.parametrize(
+    "index, value_shape",
+    [
+        (np.array([0, 2, 0]), (3,)),
+        ([1, 1], ()),
+        (np.array([3, 0, 3]), (3,)),
+        ((np.array([2, 2]), slice(None)), (2, 4)),
+        ((np.array([[0, 1], [0, 1]]), np.array([[1, 1], [1, 1]])), (2, 2)),
+        (np.eye(4, dtype=bool)[:3], ()),
+    ],
+)
+def test_repeated_index_writes_match_finite_differences(index: object, value_shape: tuple) -> None:
+    x = RNG.standard_normal((3, 4)) if isinstance(index, tuple) or np.ndim(index) == 2 else RNG.standard_normal(4)
+    v = RNG.standard_normal(value_shape)
+
+    def f(x: object, v: object) -> object:
+        return cr.index_put(x * x, v * v, index) ** 2
+
+    assert cr.gradcheck(f, (x, v)).passed
+    # the same through t[index] = v, as a user writes it
+    xt, vt = cr.tensor(x, requires_grad=True), cr.tensor(v, requires_grad=True)
+    y = xt * xt
+    y[index] = vt * vt
+    (y**2).sum().backward()
+    want_x, want_v = cr.grad(lambda x, v: f(x, v).sum(), argnums=(0, 1))(x, v)
+    np.testing.assert_allclose(xt.grad, want_x)
+    np.testing.assert_allclose(vt.grad, want_v)

@@ -237,13 +237,29 @@ def _index_put_forward(x: np.ndarray, value: Any, index: Any) -> np.ndarray:
     return out
 
 
+def _kept_writes(picked: Any, shape: tuple[int, ...], index: Any) -> Any:
+    """The value's gradient ``picked`` (``g[index]``), zero where a later write to the same position replaced it.
+
+    Integer arrays may name a position twice (``y[[0, 0]] = v``); NumPy keeps one of the writes, so only that
+    value element reaches the result. Which one NumPy keeps is found by letting it write the elements' own
+    numbers in the same way.
+    """
+    if _is_basic(index):  # (integers and slices never name a position twice)
+        return picked
+    written = np.full(shape, -1, dtype=np.intp)
+    order = np.arange(written[index].size).reshape(np.shape(picked))
+    written[index] = order
+    kept = written[index] == order
+    return picked if kept.all() else picked * kept
+
+
 _index_put = defprim(
     "index_put",
     _index_put_forward,
     # the overwritten positions no longer depend on x; the value receives what flowed to its positions
     vjp=(
         lambda g, ans, x, value, index: _index_put(g, np.zeros((), dtype=np.result_type(data_of(g))), index=index),
-        lambda g, ans, x, value, index: _getitem(g, index=index),
+        lambda g, ans, x, value, index: _kept_writes(_getitem(g, index=index), shape_of(ans), index),
     ),
     jvp=(
         lambda t, ans, x, value, index: _index_put(t, np.zeros((), dtype=np.result_type(data_of(t))), index=index),
