@@ -88,6 +88,21 @@ def _count(shape: tuple[int, ...], axis: Any) -> int:
     return n
 
 
+def _per_count(g: Any, n: int) -> Any:
+    """``g / n`` for a count ``n`` of elements, in ``g``'s dtype.
+
+    A count beyond the integers the dtype holds exactly is divided in float64 and rounded once into the dtype,
+    as NumPy's mean does: in float16 ``g / 70000`` would read the count as ``inf`` (float16 ends at 65504) and
+    give ``0`` instead of ``1.43e-05`` (tinygrad#12296 is the same fault in ``max``'s backward pass).
+    """
+    dtype = np.result_type(data_of(g))
+    if dtype.kind != "f" or dtype.itemsize >= 8 or n <= 2 ** (np.finfo(dtype).nmant + 1):
+        return g / n
+    if isinstance(g, _ARRAYS):
+        return np.asarray(np.asarray(g, dtype=np.float64) / n).astype(dtype)
+    return astype(astype(g, np.float64) / n, dtype)
+
+
 def _mean_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
     # a full mean of float32/64 values: np.mean's own steps (sum, then divide by the count), without its dispatch
     if (
@@ -107,11 +122,11 @@ def _mean_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False
     if type(x) is np.ndarray and isinstance(g, _ARRAYS):
         n = _count(x.shape, axis)
         if n:  # divided before it is spread: the same quotient in every element, computed once
-            return _spread_array(g / n, x.shape, axis, keepdims)
+            return _spread_array(_per_count(g, n), x.shape, axis, keepdims)
     else:
         n = _count(shape_of(x), axis)
         if n:
-            return _spread(g, x, axis, keepdims) / n
+            return _per_count(_spread(g, x, axis, keepdims), n)
     return zeros_like_grad(g, x)  # a mean over nothing: as empty as the input (and g / 0 would only warn)
 
 

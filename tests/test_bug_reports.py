@@ -1,0 +1,51 @@
+"""Inputs taken from public bug reports of other autodiff libraries, replayed on chainrule.
+
+Each test names the upstream report it comes from. The expected values are the mathematically right ones (checked
+against finite differences in float64, or PyTorch / JAX where they settled on a convention).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+
+# -- float16 reductions over more elements than float16 can count ------------------------------------------
+# tinygrad#12296 "max backward can underflow": Tensor.ones(70000, dtype=half).max().backward() gave zeros
+# because the number of elements was counted in float16 (70000 -> inf, 1 / inf = 0). chainrule's max was
+# right; its mean divided the gradient by the count in float16 and gave exactly 0.
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")  # nanmean's value: NumPy's float16 sum overflows too
+@pytest.mark.parametrize("reduce", [cr.mean, cr.max, cr.nanmean])
+def test_float16_mean_of_70000_elements_has_a_gradient(reduce) -> None:
+    t = cr.tensor(np.ones(70000, np.float16), requires_grad=True)
+    reduce(t).backward()
+    assert t.grad.dtype == np.float16
+    assert np.all(t.grad == np.float16(1 / 70000)) and t.grad[0] > 0
+
+
+def test_float16_mean_gradient_over_an_axis_and_second_order() -> None:
+    x = np.ones((2, 70000), np.float16)
+    g = cr.grad(lambda t: np.sum(np.mean(t, axis=1) * np.array([1.0, 2.0], np.float16)))(x)
+    assert g.dtype == np.float16
+    assert np.all(g[0] == np.float16(1 / 70000)) and np.all(g[1] == np.float16(2 / 70000))
+    # recorded backward pass (grad of grad): d/dx mean(x * x) = 2 x / n, then its derivative along x
+    hv = cr.grad(lambda t: np.sum(cr.grad(lambda u: np.mean(u * u))(t)))(np.ones(70000, np.float16))
+    assert hv.dtype == np.float16
+    np.testing.assert_allclose(hv.astype(np.float64), 2 / 70000, rtol=1e-2)  # (float16 subnormals: 2 ulps)
+
+
+def test_float16_var_divides_by_a_count_beyond_float16() -> None:
+    # the value is NumPy's (its float16 sum of squares overflows here too), never 0 or NaN from a count read as inf
+    x = np.random.default_rng(0).normal(size=70000).astype(np.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert float(cr.var(cr.tensor(x)).numpy()) == float(np.var(x))
+        small = (x[:70000] / 4).astype(np.float16)  # a sum of squares that float16 holds
+        got = cr.grad(lambda t: cr.var(t))(small)
+    ref = 2 * (small.astype(np.float64) - small.astype(np.float64).mean()) / 70000
+    assert got.dtype == np.float16
+    np.testing.assert_allclose(got.astype(np.float64), ref, rtol=2e-2, atol=1e-7)
