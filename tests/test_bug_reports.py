@@ -14,6 +14,17 @@ import pytest
 import chainrule as cr
 
 
+def finite_differences(f, x, eps=1e-6):
+    """Central differences of a scalar function of a float64 array."""
+    x = np.asarray(x, dtype=np.float64)
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        d = np.zeros_like(x)
+        d[i] = eps
+        g[i] = (f(x + d) - f(x - d)) / (2 * eps)
+    return g
+
+
 # -- float16 reductions over more elements than float16 can count ------------------------------------------
 # tinygrad#12296 "max backward can underflow": Tensor.ones(70000, dtype=half).max().backward() gave zeros
 # because the number of elements was counted in float16 (70000 -> inf, 1 / inf = 0). chainrule's max was
@@ -49,3 +60,50 @@ def test_float16_var_divides_by_a_count_beyond_float16() -> None:
     ref = 2 * (small.astype(np.float64) - small.astype(np.float64).mean()) / 70000
     assert got.dtype == np.float16
     np.testing.assert_allclose(got.astype(np.float64), ref, rtol=2e-2, atol=1e-7)
+
+
+# -- writes through an index that names a position twice ----------------------------------------------------
+# pytorch#146299 (index_put_ / put_ / scatter with repeated indices): every duplicate write received the
+# position's gradient although NumPy (like torch without accumulate) keeps only the last write. chainrule did
+# the same; the lost writes do not influence the result, so finite differences give them 0 (as JAX does).
+def test_index_put_with_a_repeated_index_gives_the_lost_write_no_gradient() -> None:
+    v = cr.tensor([1.0, 2.0], requires_grad=True)
+    out = cr.index_put(cr.tensor(np.zeros(3)), v, np.array([0, 0]))
+    assert out.data.tolist() == [2.0, 0.0, 0.0]
+    (out * np.array([5.0, 1.0, 1.0])).sum().backward()
+    assert v.grad.tolist() == [0.0, 5.0]
+
+
+def test_setitem_with_repeated_indices_matches_finite_differences() -> None:
+    # t[index] = value records index_put: a broadcast scalar, rows, and a pair of index arrays
+    w = np.arange(1.0, 7.0).reshape(3, 2)
+
+    def scalar(v):
+        buf = cr.tensor(np.zeros(3))
+        buf[[0, 0, 1]] = v
+        return (buf * np.array([5.0, 1.0, 1.0])).sum()
+
+    def rows(v):
+        buf = cr.tensor(np.zeros((3, 2)))
+        buf[np.array([2, 0, 2])] = v
+        return (buf * w).sum()
+
+    def pairs(v):
+        buf = cr.tensor(np.zeros((3, 2)))
+        buf[np.array([0, 0, -3, 1]), np.array([1, 1, 1, 0])] = v
+        return (buf * w).sum()
+
+    for f, x in [(scalar, np.array(3.0)), (rows, np.arange(6.0).reshape(3, 2)), (pairs, np.arange(4.0))]:
+        np.testing.assert_allclose(cr.grad(f)(x), finite_differences(lambda a: float(f(a).data), x), atol=1e-6)
+    assert float(cr.grad(scalar)(3.0)) == 6.0  # positions 0 and 1, each once
+    assert cr.grad(rows)(np.zeros((3, 2))).tolist() == [[0.0, 0.0], [1.0, 2.0], [5.0, 6.0]]
+    assert cr.grad(pairs)(np.zeros(4)).tolist() == [0.0, 0.0, 2.0, 3.0]
+    # forward mode agrees (the last write carries its tangent; cr.index_put, as a setitem keeps no tangent) and
+    # so does the second derivative
+    index = (np.array([0, 0, -3, 1]), np.array([1, 1, 1, 0]))
+
+    def put(v):
+        return (cr.index_put(np.zeros((3, 2)), v, index) * w).sum()
+
+    assert cr.jacobian(put, mode="fwd")(np.zeros(4)).tolist() == [0.0, 0.0, 2.0, 3.0]
+    assert np.array_equal(cr.hessian(lambda v: put(v * v))(np.ones(4)), np.diag([0.0, 0.0, 4.0, 6.0]))

@@ -30,6 +30,7 @@ from ..errors import AxisError, IndexingError, InvalidArgumentError, ShapeError,
 from ..primitive import VariadicRules
 from ..tensor import Tensor
 from ._base import data_of, defprim, shape_of
+from .elementwise import where
 
 
 # -- reshape and transpose ----------------------------------------------------------------------------
@@ -250,7 +251,7 @@ def _kept_writes(picked: Any, shape: tuple[int, ...], index: Any) -> Any:
     order = np.arange(written[index].size).reshape(np.shape(picked))
     written[index] = order
     kept = written[index] == order
-    return picked if kept.all() else picked * kept
+    return picked if kept.all() else where(kept, picked, 0)  # (a lost write gets 0 even where g is inf or NaN)
 
 
 _index_put = defprim(
