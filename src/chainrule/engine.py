@@ -27,7 +27,7 @@ from weakref import ref as _weakref
 import numpy as np
 
 from ._shapes import sum_to
-from .errors import GradientShapeError, GraphFreedError, InplaceError, MissingRuleError, ShapeError
+from .errors import DtypeError, GradientShapeError, GraphFreedError, InplaceError, MissingRuleError, ShapeError
 from .primitive import JointRules
 
 ndarray = np.ndarray
@@ -546,6 +546,12 @@ def _fitted(node: Node, i: int, gi: Any, r: Any, extras: Any) -> Any:
     if gi.shape != r.shape:  # un-broadcast only where the shapes differ
         gi = _fit_to_input(node, i, gi, r.shape)
     if gi.dtype != r.dtype:
+        if gi.dtype.kind == "c" and r.dtype.kind != "c":
+            raise DtypeError(
+                f"{node.prim.name}: a complex gradient reached its real input {i}: the computation went through "
+                "complex numbers, and chainrule's gradient rules are for real numbers (they take no conjugates), so "
+                "the result would be wrong. Keep the real and imaginary parts as two real tensors instead"
+            )
         gi = gi.astype(r.dtype)
     if extras is not None:
         extras.on_gradient(node, i, gi)

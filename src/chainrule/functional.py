@@ -58,12 +58,20 @@ def _data_of(x: Any) -> Any:
 def _promote(x: Any, who: str) -> Any:
     """A leaf to differentiate, as a floating array, Tensor or Dual (integers become float64)."""
     if isinstance(x, Tensor):
-        if x._data.dtype.kind in "fc":
+        if x._data.dtype.kind == "f":
             return x
-        return Tensor._wrap(x._data.astype(np.float64), None, False)
-    arr = np.asarray(x)
-    if arr.dtype.kind in "fc":
+        arr = x._data
+    else:
+        arr = np.asarray(x)
+    if arr.dtype.kind == "f":
         return arr
+    if arr.dtype.kind == "c":  # (the rules are written for real numbers: no conjugates anywhere)
+        raise DtypeError(
+            f"{who}: cannot differentiate with respect to a complex value (dtype {arr.dtype}): chainrule's gradient "
+            "rules are for real numbers (they take no conjugates); keep the real and imaginary parts as two real values"
+        )
+    if isinstance(x, Tensor):
+        return Tensor._wrap(arr.astype(np.float64), None, False)
     if arr.dtype.kind not in "biu":
         raise DtypeError(f"{who}: cannot differentiate with respect to a value of dtype {arr.dtype}; give numbers")
     return arr.astype(np.float64)

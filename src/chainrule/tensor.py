@@ -303,7 +303,13 @@ class Tensor(_TensorOps):
     # -- gradients ----------------------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf tensor as needing a gradient (floating dtypes only)."""
-        if requires_grad and self._data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind != "f":
+            if self._data.dtype.kind == "c":  # (the rules are written for real numbers: no conjugates anywhere)
+                raise DtypeError(
+                    f"complex tensors cannot require gradients (dtype {self._data.dtype}): chainrule's gradient "
+                    "rules are for real numbers (they take no conjugates). Keep the real and imaginary parts as two real "
+                    "tensors instead"
+                )
             raise DtypeError(
                 f"only floating-point tensors can require gradients; this one has dtype {self._data.dtype}. "
                 "Convert it first, e.g. cr.tensor(data, dtype='float64', requires_grad=True)"
