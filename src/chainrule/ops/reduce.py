@@ -88,6 +88,11 @@ def _count(shape: tuple[int, ...], axis: Any) -> int:
     return n
 
 
+#: the largest count float16 and float32 hold exactly (2 ** (mantissa bits + 1)), by item size (a dtype's hash
+#: is slow to compute: this runs in every mean's backward)
+_EXACT_COUNTS = {np.dtype(t).itemsize: 2 ** (np.finfo(t).nmant + 1) for t in (np.float16, np.float32)}
+
+
 def _per_count(g: Any, n: int) -> Any:
     """``g / n`` for a count ``n`` of elements, in ``g``'s dtype.
 
@@ -95,8 +100,8 @@ def _per_count(g: Any, n: int) -> Any:
     as NumPy's mean does: in float16 ``g / 70000`` would read the count as ``inf`` (float16 ends at 65504) and
     give ``0`` instead of ``1.43e-05`` (tinygrad#12296 is the same fault in ``max``'s backward pass).
     """
-    dtype = np.result_type(data_of(g))
-    if dtype.kind != "f" or dtype.itemsize >= 8 or n <= 2 ** (np.finfo(dtype).nmant + 1):
+    dtype = g.dtype if type(g) is np.ndarray else np.result_type(data_of(g))
+    if dtype.itemsize >= 8 or dtype.kind != "f" or n <= _EXACT_COUNTS[dtype.itemsize]:
         return g / n
     if isinstance(g, _ARRAYS):
         return np.asarray(np.asarray(g, dtype=np.float64) / n).astype(dtype)
