@@ -62,6 +62,49 @@ def test_float16_var_divides_by_a_count_beyond_float16() -> None:
     np.testing.assert_allclose(got.astype(np.float64), ref, rtol=2e-2, atol=1e-7)
 
 
+# the same count past float16's range, reached by a sum of exponentials: 70,000 equal logits sum to 70,000 > 65504.
+# PyTorch's CPU log_softmax and logsumexp give -inf / inf here; chainrule sums in float32 and rounds once.
+def _softmax_family_reference(name: str, x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Value and gradient of sum(w * f(x)) in float64, by the closed forms."""
+    x = x.astype(np.float64)
+    w = w.astype(np.float64)
+    lse = np.log(np.sum(np.exp(x - x.max()))) + x.max()
+    s = np.exp(x - lse)
+    if name == "softmax":
+        return s, s * (w - np.sum(w * s))
+    if name == "log_softmax":
+        return x - lse, w - s * np.sum(w)
+    return np.array(lse), w * s
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "logsumexp"])
+@pytest.mark.parametrize("kind", ["equal", "spread"])
+def test_float16_softmax_family_over_70000_elements(name: str, kind: str) -> None:
+    rng = np.random.default_rng(1)
+    x = np.zeros(70000, np.float16) if kind == "equal" else (rng.normal(size=70000) * 3).astype(np.float16)
+    w = np.float16(1.0) if name == "logsumexp" else rng.normal(size=70000).astype(np.float16)
+    t = cr.tensor(x, requires_grad=True)
+    y = getattr(cr, name)(t)
+    np.sum(y * w).backward()
+    value, grad = _softmax_family_reference(name, x, np.asarray(w))
+    assert y.dtype == np.float16 and t.grad.dtype == np.float16
+    assert np.all(np.isfinite(y.numpy())) and np.all(np.isfinite(t.grad))
+    # within a float16 rounding of the exact values (plus the float16 subnormal spacing for the tiny ones)
+    np.testing.assert_allclose(y.numpy().astype(np.float64), value, rtol=2e-3, atol=6e-8)
+    np.testing.assert_allclose(t.grad.astype(np.float64), grad, rtol=2e-3, atol=np.abs(grad).max() * 2e-3 + 6e-8)
+
+
+def test_float16_log_softmax_second_order_and_forward_mode() -> None:
+    x = np.linspace(-2, 2, 7).astype(np.float16)
+    hv = cr.grad(lambda t: np.sum(cr.grad(lambda u: np.sum(cr.log_softmax(u) * u))(t) ** 2))(x)
+    ref = cr.grad(lambda t: np.sum(cr.grad(lambda u: np.sum(cr.log_softmax(u) * u))(t) ** 2))(x.astype(np.float64))
+    assert hv.dtype == np.float16
+    np.testing.assert_allclose(hv.astype(np.float64), ref, rtol=1e-2, atol=1e-3)
+    _, tangent = cr.jvp(cr.log_softmax, (x,), (np.ones(7, np.float16),))
+    assert tangent.dtype == np.float16
+    np.testing.assert_allclose(tangent.astype(np.float64), 0.0, atol=1e-3)  # log_softmax ignores a uniform shift
+
+
 # -- writes through an index that names a position twice ----------------------------------------------------
 # pytorch#146299 (index_put_ / put_ / scatter with repeated indices): every duplicate write received the
 # position's gradient although NumPy (like torch without accumulate) keeps only the last write. chainrule did

@@ -21,6 +21,16 @@ def zeros_like_grad(g: Any, x: Any) -> np.ndarray:
     return np.zeros(np.shape(x), dtype=np.result_type(data_of(x)))
 
 
+_FLOAT16 = np.dtype(np.float16)
+
+
+def is_float16(a: Any) -> bool:
+    """Whether ``a`` (an array or tensor) holds float16 values. An identity test (a dtype's hash is slow), so the
+    float32 and float64 paths pay next to nothing for the rules' float16 branches, which sum in float32: a float16
+    sum overflows past 65504 and keeps 11 bits."""
+    return (a.dtype if type(a) is np.ndarray else getattr(data_of(a), "dtype", None)) is _FLOAT16
+
+
 def shape_of(x: Any) -> tuple[int, ...]:
     return np.shape(data_of(x))
 

@@ -23,10 +23,23 @@ import numpy as np
 from ..engine import STATE
 from ..errors import AxisError, DtypeError, InvalidArgumentError, ShapeError
 from ..tensor import Tensor
-from ._base import data_of, defprim, shape_of
+from ._base import data_of, defprim, is_float16, shape_of
 from .elementwise import exp, softplus, where
 from .reduce import mean, sum
-from .shape import expand_dims, squeeze, take_along_axis
+from .shape import astype, expand_dims, squeeze, take_along_axis
+
+_F16 = np.dtype(np.float16)
+_F32 = np.dtype(np.float32)
+
+
+def widened(a: Any) -> Any:
+    """``a`` in float32, where float16 values are summed (a float16 sum overflows past 65504 and keeps 11 bits)."""
+    return astype(a, _F32)
+
+
+def narrowed(a: Any) -> Any:
+    """A float32 result rounded once into float16."""
+    return astype(a, _F16)
 
 
 def _shifted(x: np.ndarray, axis: int) -> np.ndarray:
@@ -44,6 +57,10 @@ def _one_axis(axis: Any, name: str) -> int:
 
 
 def _log_softmax_forward(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    if x.dtype is _F16:
+        # in float32, rounded once: a float16 sum of exp overflows past 65504 elements (70,000 equal logits gave
+        # -inf), and x - max and the log would each round to float16 (57 ulps off at logits of 30)
+        return _log_softmax_forward(x.astype(_F32), axis).astype(_F16)
     z = _shifted(x, axis)
     with np.errstate(divide="ignore", invalid="ignore"):
         lse = np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
@@ -62,6 +79,12 @@ def _dead(ans: Any, axis: int) -> np.ndarray:
 
 
 def _log_softmax_vjp(g: Any, ans: Any, x: Any, axis: int = -1) -> Any:
+    if is_float16(g):
+        # in float32 from x itself (exp of the float16 result would carry its rounding), rounded once: sum(g) in
+        # float16 overflows past 65504 (-inf over 70,000 elements, where PyTorch, summing in float32, is finite)
+        x32 = widened(x)
+        ans32 = _log_softmax(x32, axis=axis) if isinstance(x32, Tensor) else _log_softmax_forward(x32, axis)
+        return narrowed(_log_softmax_vjp(widened(g), ans32, x32, axis))
     dead = _dead(ans, axis)  # all -inf slices
     s = where(dead, 0, exp(ans))
     grad = g - s * sum(g, axis=axis, keepdims=True)
@@ -69,6 +92,10 @@ def _log_softmax_vjp(g: Any, ans: Any, x: Any, axis: int = -1) -> Any:
 
 
 def _log_softmax_jvp(t: Any, ans: Any, x: Any, axis: int = -1) -> Any:
+    if is_float16(t):  # in float32, as the backward rule
+        x32 = widened(x)
+        ans32 = _log_softmax(x32, axis=axis) if isinstance(x32, Tensor) else _log_softmax_forward(x32, axis)
+        return narrowed(_log_softmax_jvp(widened(t), ans32, x32, axis))
     dead = _dead(ans, axis)  # all -inf slices: tangent 0, as in reverse
     out = t - sum(where(dead, 0, exp(ans)) * t, axis=axis, keepdims=True)
     return where(dead, 0, out) if dead.any() else out
@@ -83,6 +110,8 @@ def log_softmax(x: Any, axis: int = -1) -> Any:
 
 
 def _softmax_forward(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    if x.dtype is _F16:  # in float32, rounded once (a float16 sum of exp overflows past 65504 elements: gave 0)
+        return _softmax_forward(x.astype(_F32), axis).astype(_F16)
     e = np.exp(_shifted(x, axis))
     s = np.sum(e, axis=axis, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -91,6 +120,11 @@ def _softmax_forward(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def _softmax_vjp(g: Any, ans: Any, x: Any, axis: int = -1) -> Any:
+    if is_float16(g):
+        # in float32 from x itself (the float16 result has lost the digits that g - sum(g * s) keeps), rounded once
+        x32 = widened(x)
+        ans32 = _softmax(x32, axis=axis) if isinstance(x32, Tensor) else _softmax_forward(x32, axis)
+        return narrowed(_softmax_vjp(widened(g), ans32, x32, axis))
     return ans * (g - sum(g * ans, axis=axis, keepdims=True))
 
 

@@ -23,7 +23,7 @@ from numpy.lib.array_utils import normalize_axis_tuple
 
 from .._shapes import normalize_axis
 from ..tensor import Tensor
-from ._base import data_of, defprim, shape_of, zeros_like_grad
+from ._base import data_of, defprim, is_float16, shape_of, zeros_like_grad
 from .elementwise import exp, log, where
 from .shape import astype, broadcast_to, moveaxis, reshape
 
@@ -46,6 +46,7 @@ def _kept_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
 
 
 _ARRAYS = (np.ndarray, np.generic)
+_F16 = np.dtype(np.float16)
 
 
 def _spread_array(g: Any, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
@@ -257,6 +258,10 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 # -- logsumexp -----------------------------------------------------------------------------------------
 def _logsumexp_forward(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    if x.dtype is _F16:
+        # in float32, rounded once: a float16 sum of exp overflows past 65504 elements (70,000 equal values gave
+        # inf, the true value is 12.16)
+        return _logsumexp_forward(x.astype(np.float32), axis, keepdims).astype(_F16)
     m = np.max(x, axis=axis, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
     m = np.where(np.isfinite(m), m, 0)  # an all -inf slice: shift by 0, the log of 0 gives -inf
     with np.errstate(divide="ignore"):
@@ -285,6 +290,8 @@ def _logsumexp_weights(x: Any, axis: Any) -> Any:
 
 
 def _logsumexp_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    if is_float16(g):  # the weights' sum in float32 (in float16 it overflows past 65504 elements), rounded once
+        return astype(_logsumexp_vjp(astype(g, np.float32), None, astype(x, np.float32), axis, keepdims), _F16)
     return _spread(g, x, axis, keepdims) * _logsumexp_weights(x, axis)
 
 
@@ -292,6 +299,8 @@ _logsumexp = defprim("logsumexp", _logsumexp_forward, vjp=_logsumexp_vjp)
 
 
 def _logsumexp_jvp(t: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    if is_float16(t):  # in float32, as the backward rule
+        return astype(_logsumexp_jvp(astype(t, np.float32), None, astype(x, np.float32), axis, keepdims), _F16)
     # sum(softmax(x) * t) over the axes
     return sum(_logsumexp_weights(x, axis) * t, axis=axis, keepdims=keepdims)
 
