@@ -1790,3 +1790,151 @@ prim(
     [_la((2, 3)), _la((3, 2))],
     ref=lambda a, b: np.einsum("...j,j...", a, b),
 )
+
+# ---------------------------------------------------------------------------------------------------
+# NumPy's remaining elementwise functions (ops/ufuncs_extra.py): inverse hyperbolics, fmod, float_power, heaviside,
+# ldexp, nextafter, the two-output modf / frexp / divmod, and the gradient-free spacing, fix, signbit. A generator
+# of their own, so that cases added elsewhere never shift these inputs.
+
+_U = np.random.default_rng(20_261_204)
+
+
+def _u(shape: tuple[int, ...], lo: float, hi: float) -> np.ndarray:
+    return _U.uniform(lo, hi, shape)
+
+
+def _u_signed(shape: tuple[int, ...], lo: float, hi: float) -> np.ndarray:
+    return _U.uniform(lo, hi, shape) * np.where(_U.random(shape) < 0.5, -1.0, 1.0)
+
+
+for _name, _fn, _ref, _dom in (
+    ("arcsinh", cr.arcsinh, np.arcsinh, lambda s: _u(s, -3.0, 3.0)),
+    ("arccosh", cr.arccosh, np.arccosh, lambda s: _u(s, 1.2, 4.0)),
+    ("arctanh", cr.arctanh, np.arctanh, lambda s: _u(s, -0.8, 0.8)),
+):
+    for _shape in UNARY_SHAPES:
+        prim(_name, _s(_shape), _fn, [_dom(_shape)], ref=_ref)
+    prim(_name, "ufunc", lambda x, _r=_ref: _r(x), [_dom((2, 2))], ref=_ref)
+prim("arcsinh", "asinh_alias", lambda x: np.asinh(x), [_u((3,), -2.0, 2.0)], ref=np.arcsinh)
+prim("arccosh", "acosh_alias", lambda x: np.acosh(x), [_u((3,), 1.5, 2.0)], ref=np.arccosh)
+prim("arctanh", "atanh_alias", lambda x: np.atanh(x), [_u((3,), -0.5, 0.5)], ref=np.arctanh)
+prim("arcsinh", "large", cr.arcsinh, [np.array([-1e3, -20.0, 50.0, 4e4])], ref=np.arcsinh)
+prim("arccosh", "near_one", cr.arccosh, [np.array([1.01, 1.05, 1.3])], ref=np.arccosh, rtol=1e-4)
+
+
+def _fmod_inputs(sx: tuple[int, ...], sy: tuple[int, ...]) -> list[np.ndarray]:
+    # x / y away from integers, where fmod jumps
+    while True:
+        x, y = _u(sx, -3.0, 3.0), _u_signed(sy, 0.6, 1.5)
+        q = np.divide(x, y)
+        if np.min(np.abs(q - np.round(q)), initial=1.0) > 0.05:
+            return [x, y]
+
+
+for _sx, _sy in PAIRS:
+    prim("fmod", f"{_s(_sx)},{_s(_sy)}", cr.fmod, _fmod_inputs(_sx, _sy), ref=np.fmod)
+prim("fmod", "ufunc", lambda x, y: np.fmod(x, y), _fmod_inputs((4,), (4,)), ref=np.fmod)
+prim(
+    "fmod",
+    "const_divisor",
+    lambda x: cr.fmod(x, 0.7),
+    [np.array([-2.0, -0.3, 0.5, 1.6])],
+    ref=lambda x: np.fmod(x, 0.7),
+)
+
+for _sx, _sy in PAIRS:
+    prim(
+        "float_power",
+        f"{_s(_sx)},{_s(_sy)}",
+        cr.float_power,
+        [_u(_sx, 0.5, 2.0), _u(_sy, -2.0, 2.0)],
+        ref=np.float_power,
+    )
+prim(
+    "float_power",
+    "ufunc",
+    lambda x, y: np.float_power(x, y),
+    [_u((3,), 0.5, 2.0), _u((3,), -1.0, 1.0)],
+    ref=np.float_power,
+)
+prim(
+    "float_power",
+    "neg_base_int3",
+    lambda x: cr.float_power(x, 3),
+    [_u((4,), -2.0, -0.5)],
+    ref=lambda x: np.float_power(x, 3),
+)
+prim(
+    "float_power",
+    "const0.5",
+    lambda x: cr.float_power(x, 0.5),
+    [_u((4,), 0.5, 2.0)],
+    ref=lambda x: np.float_power(x, 0.5),
+)
+prim(
+    "float_power",
+    "int_exponent_tensor",
+    cr.float_power,
+    [_u((4,), -2.0, 2.0), np.array([2, 3, 0, -2])],
+    ref=np.float_power,
+)
+
+# heaviside: x is a constant array holding zeros (the gradient wrt x is 0 everywhere); h0 differentiable
+_hx = np.array([[-1.5, 0.0, 2.0], [0.0, 0.0, -0.3]])
+prim("heaviside", "h0_broadcast", cr.heaviside, [_hx, _u((3,), 0.2, 0.8)], wrt=(1,), ref=np.heaviside)
+prim("heaviside", "h0_scalar", cr.heaviside, [_hx, np.array(0.5)], wrt=(1,), ref=np.heaviside)
+prim("heaviside", "x_too", cr.heaviside, [_u_signed((2, 3), 0.2, 2.0), _u((2, 3), 0.2, 0.8)], ref=np.heaviside)
+prim("heaviside", "ufunc", lambda x, h: np.heaviside(x, h), [_hx, _u((2, 1), 0.2, 0.8)], wrt=(1,), ref=np.heaviside)
+
+_li = np.array([[3, -1, 0], [2, -4, 10]])
+prim("ldexp", "int_array", cr.ldexp, [_u((2, 3), -2.0, 2.0), _li], ref=np.ldexp)
+prim("ldexp", "broadcast", cr.ldexp, [_u((3,), -2.0, 2.0), _li], ref=np.ldexp)
+prim("ldexp", "scalar", cr.ldexp, [_u((), -2.0, 2.0), np.array(-3)], ref=np.ldexp)
+prim("ldexp", "ufunc_const", lambda x: np.ldexp(x, 5), [_u((4,), -2.0, 2.0)], ref=lambda x: np.ldexp(x, 5))
+
+for _sx, _sy in PAIRS:
+    prim("nextafter", f"{_s(_sx)},{_s(_sy)}", cr.nextafter, [_u(_sx, -2.0, 2.0), _u(_sy, -2.0, 2.0)], ref=np.nextafter)
+prim(
+    "nextafter", "ufunc", lambda x, y: np.nextafter(x, y), [_u((3,), -2.0, 2.0), _u((3,), -2.0, 2.0)], ref=np.nextafter
+)
+
+
+def _modf_cr(x: Any) -> Any:
+    frac, whole = cr.modf(x)
+    return frac * 3.0 + whole
+
+
+def _frexp_cr(x: Any) -> Any:
+    m, e = cr.frexp(x)
+    return m * e
+
+
+def _divmod_cr(x: Any, y: Any) -> Any:
+    q, r = cr.divmod(x, y)
+    return q + r * 3.0
+
+
+_away_from_integers = np.array([[-2.7, -1.25, -0.4], [0.3, 1.6, 2.45]])
+prim("modf", "matrix", _modf_cr, [_away_from_integers], ref=lambda x: np.modf(x)[0] * 3.0 + np.modf(x)[1])
+prim("modf", "scalar", _modf_cr, [np.array(-3.3)], ref=lambda x: np.modf(x)[0] * 3.0 + np.modf(x)[1])
+prim("modf", "ufunc", lambda x: np.modf(x)[0], [_u((4,), -5.0, 5.0)], ref=lambda x: np.modf(x)[0])
+# away from powers of 2, where the exponent jumps
+_fx = np.array([[0.3, -0.7, 1.3], [-2.9, 5.5, 100.0]])
+prim("frexp", "matrix", _frexp_cr, [_fx], ref=lambda x: np.frexp(x)[0] * np.frexp(x)[1])
+prim("frexp", "scalar", _frexp_cr, [np.array(-0.1)], ref=lambda x: np.frexp(x)[0] * np.frexp(x)[1])
+prim("frexp", "ufunc", lambda x: np.frexp(x)[0], [_fx.copy()], ref=lambda x: np.frexp(x)[0])
+for _sx, _sy in PAIRS:
+    comp(
+        "divmod",
+        f"{_s(_sx)},{_s(_sy)}",
+        _divmod_cr,
+        _fmod_inputs(_sx, _sy),
+        ref=lambda x, y: np.divmod(x, y)[0] + np.divmod(x, y)[1] * 3.0,
+    )
+comp("divmod", "ufunc", lambda x, y: np.divmod(x, y)[1], _fmod_inputs((3,), (3,)), ref=lambda x, y: np.divmod(x, y)[1])
+
+_bits = np.array([[-2.5, -0.0, 0.0], [1e-300, 3.0, np.inf]])
+for _name, _ref in (("spacing", np.spacing), ("fix", np.fix), ("signbit", np.signbit)):
+    prim(_name, "matrix", getattr(cr, _name), [_bits], ref=_ref, differentiable=False)
+    prim(_name, "scalar", getattr(cr, _name), [np.array(-1.5)], ref=_ref, differentiable=False)
+    prim(_name, "numpy_route", lambda x, _r=_ref: _r(x), [np.array([-1.7, 0.2, 2.5])], ref=_ref, differentiable=False)

@@ -617,3 +617,19 @@ def test_matrix_power_zero_is_the_identity_with_zero_gradient() -> None:
     value, (g,) = grads(lambda t: cr.linalg.matrix_power(t, 0), [[2.0, 1.0], [np.inf, np.nan]])
     assert value.tolist() == [[1.0, 0.0], [0.0, 1.0]]
     assert g.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_inverse_hyperbolics_fmod_heaviside_frexp_conventions() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert grads(cr.arccosh, [1.0, 0.5])[1][0].tolist()[0] == np.inf
+        g = grads(cr.arctanh, [1.0, -1.0, 1.5])[1][0]
+    assert g[0] == g[1] == np.inf and np.isnan(g[2])
+    _, (gx, gy) = grads(cr.fmod, [0.3, -5.0], [0.1, 2.0])
+    assert gx.tolist() == [1.0, 1.0] and gy.tolist() == [-2.0, 2.0]
+    _, (gx, gh) = grads(cr.heaviside, [0.0, 1.0, -1.0], [0.5, 0.5, 0.5])
+    assert gx.tolist() == [0.0, 0.0, 0.0] and gh.tolist() == [1.0, 0.0, 0.0]
+    x = cr.tensor([0.0, 3.0], requires_grad=True)
+    cr.frexp(x)[0].sum().backward()
+    assert x.grad.tolist() == [1.0, 0.25]
+    assert not cr.modf(x)[1].requires_grad and not cr.spacing(x).requires_grad

@@ -88,6 +88,28 @@ for _name in ("arctan2", "hypot", "cbrt", "fmax", "fmin", "deg2rad", "rad2deg", 
     UFUNCS[_name] = getattr(ops, _name)
 for _name in ("copysign", "fabs", "positive"):
     UFUNCS[_name] = getattr(ops, _name)
+# -- NumPy's remaining elementwise functions (ops/ufuncs_extra.py); np.asinh, np.acosh, np.atanh are the same ufuncs
+# as np.arcsinh ... (NumPy 2), so their names route them here too. divmod, modf and frexp return two tensors
+UFUNCS.update(
+    {
+        _name: getattr(ops, _name)
+        for _name in (
+            "arcsinh",
+            "arccosh",
+            "arctanh",
+            "fmod",
+            "float_power",
+            "heaviside",
+            "ldexp",
+            "nextafter",
+            "spacing",
+            "signbit",
+            "modf",
+            "frexp",
+            "divmod",
+        )
+    }
+)
 
 # keyword arguments NumPy may pass with their default values; anything else is not supported
 _UFUNC_DEFAULTS = {"out": None, "where": True, "casting": "same_kind", "order": "K", "dtype": None, "subok": True}
@@ -102,21 +124,90 @@ def _unsupported(what: str, why: str = "") -> UnsupportedOperationError:
 
 
 def array_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
-    """Run ``ufunc(*inputs)`` as the chainrule operation of that name (``method`` must be a plain call)."""
+    """Run ``ufunc(*inputs)`` as the chainrule operation of that name (``method`` must be a plain call).
+
+    ``dtype=`` (a floating dtype) casts the inputs to NumPy's loop for it first, as NumPy does; ``out=`` tensors
+    receive the result through :meth:`Tensor.copy_ <chainrule.tensor.Tensor.copy_>` (recorded like any in-place
+    change), also with a ``where=`` mask (the masked-out places keep the tensor's values).
+    """
     name = getattr(ufunc, "__name__", repr(ufunc))
     if method != "__call__":
         raise _unsupported(f"{name}.{method}", " (only plain calls of ufuncs are)")
+    kwargs = dict(kwargs)
+    out, dtype, mask = kwargs.pop("out", None), kwargs.pop("dtype", None), kwargs.pop("where", True)
     for key, value in kwargs.items():
         default = _UFUNC_DEFAULTS.get(key, inspect.Parameter.empty)
-        if key == "out" and value is not None and all(v is None for v in value):
-            continue
         same = value is default or (isinstance(value, str) and value == default)
         if default is inspect.Parameter.empty or not same:
             raise _unsupported(f"{name}(..., {key}=...)", f" (the argument {key}= is not)")
     op = UFUNCS.get(name)
     if op is None:
         raise _unsupported(name)
-    return op(*inputs)
+    if out is not None and all(o is None for o in out):
+        out = None
+    if mask is not True and out is None:
+        # NumPy leaves the masked-out places of a fresh output uninitialised: nothing to differentiate
+        raise _unsupported(f"{name}(..., where=...) without out=", " (give out=tensor to keep the other places)")
+    if dtype is not None:
+        inputs = _cast_to_loop(ufunc, name, inputs, np.dtype(dtype))
+    result = op(*inputs)
+    if out is None:
+        return result
+    return _write_out(name, result, out, mask)
+
+
+def _cast_to_loop(ufunc: Any, name: str, inputs: tuple, dtype: np.dtype) -> tuple:
+    """``inputs`` cast to the dtypes of NumPy's loop for ``ufunc(*inputs, dtype=dtype)`` (tensors differentiably)."""
+    from .tensor import Tensor
+
+    if dtype.kind != "f":
+        raise _unsupported(f"{name}(..., dtype={dtype})", " (only floating dtypes are)")
+    given = tuple(
+        type(a) if isinstance(a, (bool, int, float)) else np.result_type(a.data if isinstance(a, Tensor) else a)
+        for a in inputs
+    )
+    try:  # NumPy's own choice, and its error where there is no such loop (as np.less(a, b, dtype=float) raises)
+        loop = ufunc.resolve_dtypes(given + (None,) * ufunc.nout, signature=(None,) * ufunc.nin + (dtype,) * ufunc.nout)
+    except TypeError:
+        raise
+    except Exception as e:  # (resolve_dtypes refuses some ufuncs, e.g. the generalized matmul, in other ways)
+        raise _unsupported(f"{name}(..., dtype={dtype})", f" ({e})") from None
+    cast = []
+    for a, want in zip(inputs, loop, strict=False):
+        if isinstance(a, Tensor):
+            a = a if a.dtype == want else ops.astype(a, want)
+        elif not isinstance(a, (bool, int, float)):
+            a = np.asarray(a, dtype=want)
+        cast.append(a)
+    return tuple(cast)
+
+
+def _write_out(name: str, result: Any, out: tuple, mask: Any) -> Any:
+    """Write each result into its ``out=`` tensor in place (``Tensor.copy_``: recorded when a gradient is tracked,
+    refused for a leaf that requires one); NumPy arrays as ``out=`` are refused, as they would drop the gradient."""
+    from .tensor import Tensor
+
+    results = result if isinstance(result, tuple) else (result,)
+    written = []
+    for r, o in zip(results, out, strict=True):
+        if o is None:
+            written.append(r)
+            continue
+        if not isinstance(o, Tensor):
+            raise _unsupported(
+                f"{name}(..., out=array) with tensor inputs",
+                " (writing into a NumPy array would drop the gradient; give out= a tensor, or leave out= away)",
+            )
+        rd = np.result_type(r.data if isinstance(r, Tensor) else r)
+        if not np.can_cast(rd, o.dtype, "same_kind"):
+            raise UnsupportedOperationError(
+                f"{name}(..., out=tensor): cannot write the result of dtype {rd} into a tensor of dtype {o.dtype} "
+                "with casting rule 'same_kind' (as NumPy refuses)"
+            )
+        if mask is not True:
+            r = ops.where(mask.data if isinstance(mask, Tensor) else mask, r, o._current())
+        written.append(o.copy_(r))
+    return tuple(written) if isinstance(result, tuple) else written[0]
 
 
 # -- array functions -------------------------------------------------------------------------------------
@@ -345,3 +436,13 @@ def array_function(func: Any, args: tuple, kwargs: dict) -> Any:
     if func in _NO_GRADIENT:
         return func(*_values(args), **_values(kwargs))
     raise _unsupported(_name(func))
+
+
+# -- NumPy's remaining elementwise functions that are not ufuncs (ops/ufuncs_extra.py) -----------------------------
+def _fix(x: Any, out: Any = None) -> Any:
+    if out is not None:
+        raise _unsupported("fix(..., out=...)")
+    return ops.fix(x)
+
+
+_FUNCTIONS[np.fix] = _fix

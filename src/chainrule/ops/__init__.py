@@ -113,6 +113,24 @@ from .ufuncs import (
     sinc,
 )
 
+# NumPy's remaining elementwise functions (ops/ufuncs_extra.py)
+from .ufuncs_extra import (
+    arccosh,
+    arcsinh,
+    arctanh,
+    divmod,
+    fix,
+    float_power,
+    fmod,
+    frexp,
+    heaviside,
+    ldexp,
+    modf,
+    nextafter,
+    signbit,
+    spacing,
+)
+
 abs = absolute
 neg = negative
 true_divide = divide
