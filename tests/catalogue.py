@@ -1938,3 +1938,37 @@ for _name, _ref in (("spacing", np.spacing), ("fix", np.fix), ("signbit", np.sig
     prim(_name, "matrix", getattr(cr, _name), [_bits], ref=_ref, differentiable=False)
     prim(_name, "scalar", getattr(cr, _name), [np.array(-1.5)], ref=_ref, differentiable=False)
     prim(_name, "numpy_route", lambda x, _r=_ref: _r(x), [np.array([-1.7, 0.2, 2.5])], ref=_ref, differentiable=False)
+
+# np.i0 and its derivative i1 (ops/bessel.py); nan_to_num (a where on the finite places) and np.round with decimals
+for _name, _fn, _ref in (("i0", cr.i0, np.i0), ("i1", cr.i1, None)):
+    for _shape in UNARY_SHAPES:
+        prim(_name, _s(_shape), _fn, [_u(_shape, -4.0, 4.0)], ref=_ref)
+    prim(_name, "zero_and_large", _fn, [np.array([0.0, -1e-3, 7.9, 8.1, -10.0, 11.0])], ref=_ref)
+prim("i0", "np_dispatch", lambda x: np.i0(x), [_u((2, 2), -3.0, 3.0)], ref=np.i0)
+_nonfinite = np.array([[1.5, np.nan, -0.3], [np.inf, -2.0, -np.inf]])
+# (the default replacements of +-inf, the largest floats, would overflow the finite-difference sums)
+comp("nan_to_num", "defaults_nan", cr.nan_to_num, [np.array([1.5, np.nan, -0.3])], ref=np.nan_to_num)
+comp(
+    "nan_to_num",
+    "np_dispatch_values",
+    lambda x: np.nan_to_num(x, nan=-1.0, posinf=5.0, neginf=-5.0),
+    [_nonfinite.copy()],
+    ref=lambda x: np.nan_to_num(x, nan=-1.0, posinf=5.0, neginf=-5.0),
+)
+comp("nan_to_num", "finite_scalar", cr.nan_to_num, [np.array(0.7)], ref=np.nan_to_num)
+comp(
+    "round_decimals",
+    "np_round_2",
+    lambda x: np.round(x, 2),
+    [np.array([1.23456, -7.891011, 0.005001])],
+    ref=lambda x: np.round(x, 2),
+    differentiable=False,
+)
+comp(
+    "round_decimals",
+    "np_around_-1",
+    lambda x: np.around(x, -1),
+    [np.array([[123.4, -55.0], [4.9, 1e4]])],
+    ref=lambda x: np.around(x, -1),
+    differentiable=False,
+)

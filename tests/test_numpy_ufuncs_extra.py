@@ -279,3 +279,86 @@ def test_out_and_where_refusals() -> None:
         np.exp(x, out=cr.tensor(np.zeros(2, dtype=np.int64)))
     with pytest.raises(UnsupportedOperationError, match="signature"):
         np.exp(x, signature=(None, np.float32))
+
+
+# -- nan_to_num, real, imag, real_if_close, angle, round with decimals, i0 --------------------------------------
+def test_nan_to_num_passes_the_gradient_where_finite() -> None:
+    x = np.array([1.5, np.nan, np.inf, -np.inf, -0.25], dtype=np.float32)
+    t = cr.tensor(x, requires_grad=True)
+    for kwargs in ({}, {"nan": 3.0, "posinf": 9.0}, {"neginf": -1e3}):
+        t.grad = None
+        out = np.nan_to_num(t, **kwargs)
+        assert out.dtype == np.float32
+        np.testing.assert_array_equal(out.data, np.nan_to_num(x, **kwargs))
+        out.sum().backward()
+        np.testing.assert_array_equal(t.grad, [1.0, 0.0, 0.0, 0.0, 1.0])
+    ints = np.nan_to_num(cr.tensor(np.arange(3)))
+    assert ints.dtype == np.int64 and not ints.requires_grad
+    assert np.nan_to_num(cr.tensor(np.nan)).shape == ()
+    assert np.nan_to_num(cr.tensor(np.zeros((0, 3)))).shape == (0, 3)
+    with pytest.raises(cr.UnsupportedArgumentError, match="copy=False"):
+        np.nan_to_num(t, copy=False)
+    with pytest.raises(cr.UnsupportedArgumentError, match="nan="):
+        np.nan_to_num(t, nan=cr.tensor(1.0, requires_grad=True))
+
+
+def test_real_imag_real_if_close_angle_on_real_tensors() -> None:
+    x = np.array([-1.5, -0.0, 0.0, 2.0], dtype=np.float32)
+    t = cr.tensor(x, requires_grad=True)
+    assert np.real(t) is t and np.real_if_close(t) is t
+    im, ang, deg = np.imag(t), np.angle(t), np.angle(t, deg=True)
+    for got, expected in ((im, np.imag(x)), (ang, np.angle(x)), (deg, np.angle(x, deg=True))):
+        assert isinstance(got, cr.Tensor) and not got.requires_grad and got.dtype == expected.dtype
+        np.testing.assert_array_equal(got.data, expected)
+    assert np.angle(cr.tensor(np.arange(-1, 2))).dtype == np.float64
+
+
+def test_round_with_decimals_is_numpys_and_carries_no_gradient() -> None:
+    x = np.array([1.23456, -7.891011, 0.005, 2.675, 1234.5], dtype=np.float32)
+    t = cr.tensor(x, requires_grad=True)
+    for decimals in (2, 1, -1, -2, 0):
+        for f in (np.round, np.around):
+            got = f(t, decimals)
+            assert got.dtype == np.float32 and not got.requires_grad
+            np.testing.assert_array_equal(got.data, f(x, decimals))
+    np.testing.assert_array_equal(np.round(cr.tensor(np.arange(5) * 137), -2).data, np.round(np.arange(5) * 137, -2))
+    assert t.round(2).data.tolist() == np.round(x, 2).tolist()
+    with pytest.raises(UnsupportedOperationError, match="out="):
+        np.round(t, 2, out=cr.tensor(np.zeros(5)))
+
+
+def test_i1_matches_scipy() -> None:
+    special = pytest.importorskip("scipy.special")
+    x = np.concatenate([np.linspace(-30, 30, 60001), np.geomspace(1e-300, 700, 20001), [0.0, -0.0, 8.0, 8.0000001]])
+    got, expected = cr.i1(cr.tensor(x)).data, special.i1(x)
+    np.testing.assert_allclose(got, expected, rtol=2.5e-15, atol=0)
+    assert np.signbit(cr.i1(cr.tensor(-0.0)).data) and cr.i1(cr.tensor(-2.0)).data < 0
+    # beyond 709.8 exp(x) overflows, where I1 is still finite up to 713.9 (SciPy already gives inf there)
+    assert np.isfinite(cr.i1(cr.tensor(712.0)).data)
+
+
+def test_i0_gradients_to_second_order() -> None:
+    x = np.array([0.0, 1e-9, -0.5, 3.0, 8.0, -9.5, 40.0])
+    t = cr.tensor(x, requires_grad=True)
+    out = np.i0(t)
+    np.testing.assert_array_equal(out.data, np.i0(x))
+    gi0 = cr.grad(lambda s: cr.sum(cr.i0(s)))(x)
+    gi1 = cr.grad(lambda s: cr.sum(cr.i1(s)))(x)
+    np.testing.assert_allclose(gi0, cr.i1(cr.tensor(x)).data, rtol=1e-15)
+    # I1' = I0 - I1 / x, 1/2 at 0 (also the limit at 1e-9)
+    expected = np.where(x == 0, 0.5, np.i0(x) - cr.i1(cr.tensor(np.where(x == 0, 1, x))).data / np.where(x == 0, 1, x))
+    np.testing.assert_allclose(gi1, expected, rtol=1e-14)
+    assert gi1[0] == 0.5 and gi1[1] == pytest.approx(0.5, abs=1e-15)
+    h = cr.hessian(lambda s: cr.sum(cr.i0(s)))(x)
+    np.testing.assert_allclose(np.diag(np.asarray(h)), gi1, rtol=1e-14)
+    assert np.i0(cr.tensor(np.float32([1.0]))).dtype == np.float32
+    assert np.i0(cr.tensor(np.zeros((0, 2)))).shape == (0, 2)
+
+
+def test_i0_gradient_agrees_with_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(4).uniform(-20, 20, 200)
+    ours = cr.grad(lambda s: cr.sum(cr.i0(s)))(x)
+    p = torch.tensor(x, requires_grad=True)
+    torch.i0(p).sum().backward()
+    np.testing.assert_allclose(ours, p.grad.numpy(), rtol=3e-15)

@@ -239,9 +239,10 @@ def _where(condition: Any, *xy: Any) -> Any:
 
 
 def _round(a: Any, decimals: int = 0, out: Any = None) -> Any:
-    if decimals != 0 or out is not None:
-        raise _unsupported("round(..., decimals=...)")
-    return ops.round_(a)
+    if out is not None:
+        raise _unsupported("round(..., out=...)")
+    # NumPy's own np.round(x, decimals) computes the value; like rounding to integers, it carries no gradient
+    return ops.round_(a) if decimals == 0 else ops.round_(a, decimals=decimals)
 
 
 def _einsum(subscripts: str, *operands: Any, optimize: Any = False) -> Any:
@@ -446,3 +447,39 @@ def _fix(x: Any, out: Any = None) -> Any:
 
 
 _FUNCTIONS[np.fix] = _fix
+
+
+# real tensors only (chainrule refuses complex values): np.real is the tensor itself (NumPy returns the array itself,
+# a view), np.imag zeros without gradient, np.angle 0 or pi without gradient (piecewise constant)
+def _constant_of(value: Any) -> Any:
+    from .tensor import Tensor
+
+    return Tensor._wrap(np.asarray(value), None, False)
+
+
+def _real(val: Any) -> Any:
+    return val
+
+
+def _imag(val: Any) -> Any:
+    return _constant_of(np.imag(_values(val)))
+
+
+def _real_if_close(a: Any, tol: Any = 100) -> Any:
+    return a
+
+
+def _angle(z: Any, deg: bool = False) -> Any:
+    return _constant_of(np.angle(_values(z), deg=deg))
+
+
+_FUNCTIONS.update(
+    {
+        np.nan_to_num: ops.nan_to_num,
+        np.real: _real,
+        np.imag: _imag,
+        np.real_if_close: _real_if_close,
+        np.angle: _angle,
+        np.i0: ops.i0,
+    }
+)

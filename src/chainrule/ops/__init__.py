@@ -113,7 +113,7 @@ from .ufuncs import (
     sinc,
 )
 
-# NumPy's remaining elementwise functions (ops/ufuncs_extra.py)
+# NumPy's remaining elementwise functions (ops/ufuncs_extra.py), np.i0 and its derivative i1 (ops/bessel.py)
 from .ufuncs_extra import (
     arccosh,
     arcsinh,
@@ -126,10 +126,12 @@ from .ufuncs_extra import (
     heaviside,
     ldexp,
     modf,
+    nan_to_num,
     nextafter,
     signbit,
     spacing,
 )
+from .bessel import i0, i1
 
 abs = absolute
 neg = negative

@@ -17,6 +17,7 @@ frexp(x) -> (m, e)             x = m * 2**e, 0.5 <= |m| < 1                 2**-
 modf(x) -> (frac, int)         fractional and integral parts (sign of x)    1 for frac; 0 for int (no gradient)
 divmod(x, y)                   (floor_divide(x, y), remainder(x, y))        the rules of those two
 spacing, fix, signbit          ulp(x), round towards 0, sign bit            no gradient (piecewise constant)
+nan_to_num(x)                  NaN, +-inf replaced (composed with where)    1 where x is finite, else 0
 =============================  ===========================================  ======================================
 """
 
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UnsupportedArgumentError
 from ..tensor import Tensor
 from ._base import data_of, defprim, zeros_like_grad
 from .elementwise import _power_dx, _power_dy, floor_divide, remainder, sqrt, where
@@ -173,3 +175,33 @@ def divmod(x: Any, y: Any) -> tuple[Any, Any]:  # noqa: A001 (NumPy's name)
     (array([ 3., -4.]), array([1.5, 0.5]))
     """
     return floor_divide(x, y), remainder(x, y)
+
+
+# -- replacing non-finite values ----------------------------------------------------------------------------
+def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Any:
+    """``x`` with NaN, +inf and -inf replaced as ``np.nan_to_num`` replaces them (the dtype's largest finite values
+    by default). The gradient passes where ``x`` is finite and is 0 where a value was replaced; the replacements are
+    constants (numbers or arrays, not tensors that require a gradient).
+
+    >>> import numpy as np, chainrule as cr
+    >>> x = cr.tensor([1.5, np.nan, np.inf], requires_grad=True)
+    >>> y = cr.nan_to_num(x, posinf=9.0)
+    >>> y.sum().backward()
+    >>> y.data, x.grad
+    (array([1.5, 0. , 9. ]), array([1., 0., 0.]))
+    """
+    if not copy:
+        raise UnsupportedArgumentError(
+            "nan_to_num(..., copy=False) would change the tensor in place; use y = nan_to_num(x) (a new tensor)"
+        )
+    for name, value in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
+        if isinstance(value, Tensor) and value.requires_grad:
+            raise UnsupportedArgumentError(
+                f"nan_to_num: {name}= is a tensor that requires a gradient; the replacement values are constants "
+                f"here (use cr.where(cr.isnan(x), {name}, x) and the like to differentiate them)"
+            )
+    xd = data_of(x)
+    replaced = np.nan_to_num(xd, nan=data_of(nan), posinf=data_of(posinf), neginf=data_of(neginf))
+    if not isinstance(x, Tensor) or np.result_type(xd).kind not in "fc":
+        return _constant(x, replaced) if isinstance(x, Tensor) else replaced
+    return where(np.isfinite(xd), x, replaced)
