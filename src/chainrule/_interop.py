@@ -133,6 +133,11 @@ def array_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
     name = getattr(ufunc, "__name__", repr(ufunc))
     if method != "__call__":
         raise _unsupported(f"{name}.{method}", " (only plain calls of ufuncs are)")
+    if not kwargs:  # the common case (np.exp(t), ndarray + tensor): nothing to check
+        op = UFUNCS.get(name)
+        if op is None:
+            raise _unsupported(name)
+        return op(*inputs)
     kwargs = dict(kwargs)
     out, dtype, mask = kwargs.pop("out", None), kwargs.pop("dtype", None), kwargs.pop("where", True)
     for key, value in kwargs.items():
