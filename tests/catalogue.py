@@ -1790,3 +1790,90 @@ prim(
     [_la((2, 3)), _la((3, 2))],
     ref=lambda a, b: np.einsum("...j,j...", a, b),
 )
+
+# ---------------------------------------------------------------------------------------------------
+# 1-D signals and polynomials (ops/signal.py, ops/polynomial.py): np.convolve, np.correlate and np.interp (NumPy's
+# own values), np.polyval and np.vander (composed). Inputs from a generator of their own; interpolation points
+# away from the knots, where the function has kinks.
+
+_SG = np.random.default_rng(20_261_204)
+
+
+def _sg(shape: tuple[int, ...]) -> np.ndarray:
+    return _SG.standard_normal(shape)
+
+
+for _n, _m in ((5, 3), (3, 5), (4, 4), (1, 3), (6, 1), (2, 5)):
+    for _mode in ("full", "same", "valid"):
+        prim(
+            "convolve",
+            f"{_n},{_m}_{_mode}",
+            lambda a, v, _md=_mode: cr.convolve(a, v, mode=_md),
+            [_sg((_n,)), _sg((_m,))],
+            ref=lambda a, v, _md=_mode: np.convolve(a, v, mode=_md),
+        )
+        prim(
+            "correlate",
+            f"{_n},{_m}_{_mode}",
+            lambda a, v, _md=_mode: cr.correlate(a, v, mode=_md),
+            [_sg((_n,)), _sg((_m,))],
+            ref=lambda a, v, _md=_mode: np.correlate(a, v, mode=_md),
+        )
+prim("convolve", "np_dispatch_scalar", lambda a, v: np.convolve(a, v), [_sg(()), _sg((3,))], ref=np.convolve)
+prim(
+    "correlate",
+    "np_dispatch_mode1",
+    lambda a, v: np.correlate(a, v, 1),
+    [_sg((4,)), _sg((3,))],
+    ref=lambda a, v: np.correlate(a, v, 1),
+)
+
+_XP = np.array([-1.5, -0.5, 0.25, 1.0, 2.0])
+for _label, _x, _kw in (
+    ("inside", np.array([-1.2, -0.1, 0.6, 1.7]), {}),
+    ("outside", np.array([[-3.0, 0.4], [2.5, -0.9]]), {}),
+    ("left_right", np.array([-3.0, 0.4, 2.5]), {"left": -7.0, "right": 4.0}),
+    ("scalar", np.array(0.8), {}),
+    ("period", np.array([-4.1, 0.3, 3.6, 7.9]), {"period": 3.0}),
+):
+    prim(
+        "interp",
+        _label,
+        lambda x, fp, _k=_kw: cr.interp(x, _XP, fp, **_k),
+        [_x, _sg((5,))],
+        ref=lambda x, fp, _k=_kw: np.interp(x, _XP, fp, **_k),
+    )
+prim(
+    "interp",
+    "np_dispatch",
+    lambda x, fp: np.interp(x, [0.0, 1.0, 3.0], fp),
+    [np.array([0.2, 1.4, 2.9, 4.0]), _sg((3,))],
+    ref=lambda x, fp: np.interp(x, [0.0, 1.0, 3.0], fp),
+)
+prim(
+    "interp",
+    "one_point",
+    lambda x, fp: cr.interp(x, [0.5], fp, right=2.0),
+    [np.array([-1.0, 0.5, 1.0]), _sg((1,))],
+    ref=lambda x, fp: np.interp(x, [0.5], fp, right=2.0),
+    wrt=(1,),
+)
+
+for _label, _sp, _sx in (
+    ("cubic", (4,), (3,)),
+    ("scalar_x", (3,), ()),
+    ("matrix_x", (5,), (2, 3)),
+    ("const", (1,), (2,)),
+):
+    comp("polyval", _label, cr.polyval, [_sg(_sp), _sg(_sx)], ref=np.polyval)
+comp("polyval", "np_dispatch", lambda p, x: np.polyval(p, x), [_sg((3,)), _sg((4,))], ref=np.polyval)
+for _label, _kw, _sx in (
+    ("default", {}, (4,)),
+    ("N2", {"N": 2}, (3,)),
+    ("N5_increasing", {"N": 5, "increasing": True}, (3,)),
+    ("N1", {"N": 1}, (2,)),
+):
+    comp("vander", _label, lambda x, _k=_kw: cr.vander(x, **_k), [_sg(_sx)], ref=lambda x, _k=_kw: np.vander(x, **_k))
+comp(
+    "vander", "np_dispatch_zero", lambda x: np.vander(x, 4), [np.array([0.0, 1.5, -0.7])], ref=lambda x: np.vander(x, 4)
+)

@@ -274,6 +274,17 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.sinc: ops.sinc,
 }
 
+# -- 1-D signals, polynomials (ops/signal.py, ops/polynomial.py) -----------------------------------------
+_FUNCTIONS.update(
+    {
+        np.convolve: ops.convolve,
+        np.correlate: ops.correlate,
+        np.interp: ops.interp,
+        np.polyval: ops.polyval,
+        np.vander: ops.vander,
+    }
+)
+
 # functions whose results carry no gradient (shapes, booleans, indices, fresh constants): they run on values
 _NO_GRADIENT = {
     np.shape,

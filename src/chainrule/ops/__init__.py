@@ -113,6 +113,10 @@ from .ufuncs import (
     sinc,
 )
 
+# 1-D signals and polynomials (ops/signal.py, ops/polynomial.py)
+from .signal import convolve, correlate, interp
+from .polynomial import polyval, vander
+
 abs = absolute
 neg = negative
 true_divide = divide
