@@ -1877,3 +1877,25 @@ for _label, _kw, _sx in (
 comp(
     "vander", "np_dispatch_zero", lambda x: np.vander(x, 4), [np.array([0.0, 1.5, -0.7])], ref=lambda x: np.vander(x, 4)
 )
+
+# NumPy 2's gufuncs np.matvec and np.vecmat (ops/vecproducts.py; np.vecdot goes to linalg.vecdot), broadcast over
+# leading dimensions, and their axes= through NumPy's dispatch
+for _label, _sa, _sb in (("plain", (3, 4), (4,)), ("batch", (2, 3, 4), (4,)), ("broadcast", (2, 1, 3, 4), (5, 4))):
+    prim("matvec", _label, cr.matvec, [_sg(_sa), _sg(_sb)], ref=np.matvec)
+for _label, _sa, _sb in (("plain", (3,), (3, 4)), ("batch", (3,), (2, 3, 4)), ("broadcast", (2, 1, 3), (5, 3, 4))):
+    prim("vecmat", _label, cr.vecmat, [_sg(_sa), _sg(_sb)], ref=np.vecmat)
+prim(
+    "matvec",
+    "np_dispatch_axes",
+    lambda a, x: np.matvec(a, x, axes=[(0, 1), (0,), (0,)]),
+    [_sg((2, 4, 3)), _sg((4,))],
+    ref=lambda a, x: np.matvec(a, x, axes=[(0, 1), (0,), (0,)]),
+)
+prim("vecmat", "np_dispatch", lambda x, a: np.vecmat(x, a), [_sg((2, 3)), _sg((3, 2))], ref=np.vecmat)
+prim(
+    "vecdot",
+    "np_ufunc_axis_keepdims",
+    lambda a, b: np.vecdot(a, b, axis=0, keepdims=True),
+    [_sg((3, 4, 2)), _sg((3, 1, 2))],
+    ref=lambda a, b: np.vecdot(a, b, axis=0, keepdims=True),
+)

@@ -116,6 +116,7 @@ from .ufuncs import (
 # 1-D signals and polynomials (ops/signal.py, ops/polynomial.py)
 from .signal import convolve, correlate, interp
 from .polynomial import polyval, vander
+from .vecproducts import matvec, vecmat
 
 abs = absolute
 neg = negative
