@@ -1899,3 +1899,63 @@ prim(
     [_sg((3, 4, 2)), _sg((3, 1, 2))],
     ref=lambda a, b: np.vecdot(a, b, axis=0, keepdims=True),
 )
+
+# np.linalg's least squares, condition numbers and tensor inverses (ops/solvers.py): lstsq's x and residuals are
+# primitives calling NumPy's lstsq; cond, tensorinv and tensorsolve are composed in NumPy's own steps
+for _label, _sa, _sb in (("tall_vec", (5, 3), (5,)), ("tall_mat", (5, 3), (5, 2)), ("square", (3, 3), (3,))):
+    prim(
+        "lstsq",
+        _label,
+        lambda a, b: cr.linalg.lstsq(a, b)[0],
+        [_full_rank(_sa), _sg(_sb)],
+        ref=lambda a, b: np.linalg.lstsq(a, b)[0],
+    )
+prim(
+    "lstsq",
+    "wide_np_dispatch",
+    lambda a, b: np.linalg.lstsq(a, b, rcond=None)[0],
+    [_full_rank((2, 4)), _sg((2,))],
+    ref=lambda a, b: np.linalg.lstsq(a, b)[0],
+)
+for _label, _sa, _sb in (("vec", (5, 3), (5,)), ("mat", (6, 2), (6, 3))):
+    prim(
+        "lstsq_residuals",
+        _label,
+        lambda a, b: np.linalg.lstsq(a, b)[1],
+        [_full_rank(_sa), _sg(_sb)],
+        ref=lambda a, b: np.linalg.lstsq(a, b)[1],
+    )
+for _p in (None, 2, -2, "fro", "nuc", 1, -1, np.inf, -np.inf):
+    comp(
+        "cond",
+        f"p={_p}",
+        lambda x, _p=_p: np.linalg.cond(x, _p),
+        [_well((3, 3))],
+        ref=lambda x, _p=_p: np.linalg.cond(x, _p),
+    )
+comp("cond", "stack_wide", lambda x: cr.linalg.cond(x), [_sv_spread((2, 2, 3))], ref=np.linalg.cond)
+comp(
+    "cond", "stack_fro", lambda x: cr.linalg.cond(x, "fro"), [_well((2, 3, 3))], ref=lambda x: np.linalg.cond(x, "fro")
+)
+comp(
+    "tensorinv",
+    "ind1",
+    lambda a: np.linalg.tensorinv(a, ind=1),
+    [_well((6, 6)).reshape(6, 2, 3)],
+    ref=lambda a: np.linalg.tensorinv(a, ind=1),
+)
+comp("tensorinv", "ind2", cr.linalg.tensorinv, [_well((6, 6)).reshape(2, 3, 6)], ref=np.linalg.tensorinv)
+comp(
+    "tensorsolve",
+    "plain",
+    cr.linalg.tensorsolve,
+    [_well((6, 6)).reshape(6, 2, 3), _sg((6,))],
+    ref=np.linalg.tensorsolve,
+)
+comp(
+    "tensorsolve",
+    "axes_np_dispatch",
+    lambda a, b: np.linalg.tensorsolve(a, b, axes=(0,)),
+    [_well((6, 6)).reshape(6, 2, 3), _sg((2, 3))],
+    ref=lambda a, b: np.linalg.tensorsolve(a, b, axes=(0,)),
+)

@@ -347,6 +347,30 @@ _FUNCTIONS.update(
     }
 )
 
+
+# -- np.linalg's least squares, condition numbers, tensor inverses (ops/solvers.py); eig refused -------------
+def _complex_results(name: str) -> Callable[..., Any]:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise _unsupported(
+            f"np.linalg.{name}",
+            " (its eigenvalues and eigenvectors are complex in general, and chainrule does not differentiate complex "
+            "values; for a symmetric matrix use np.linalg.eigh / eigvalsh, which are supported)",
+        )
+
+    return refuse
+
+
+_FUNCTIONS.update(
+    {
+        np.linalg.lstsq: ops.lstsq,
+        np.linalg.cond: ops.cond,
+        np.linalg.tensorinv: ops.tensorinv,
+        np.linalg.tensorsolve: ops.tensorsolve,
+        np.linalg.eig: _complex_results("eig"),
+        np.linalg.eigvals: _complex_results("eigvals"),
+    }
+)
+
 # functions whose results carry no gradient (shapes, booleans, indices, fresh constants): they run on values
 _NO_GRADIENT = {
     np.shape,
@@ -380,6 +404,7 @@ _NO_GRADIENT = {
     np.array2string,
     np.array_repr,
     np.array_str,
+    np.linalg.matrix_rank,  # an int (ops/solvers.py's area)
 }
 
 # NumPy default values that mean "nothing special": dropped before calling the chainrule operation

@@ -117,6 +117,7 @@ from .ufuncs import (
 from .signal import convolve, correlate, interp
 from .polynomial import polyval, vander
 from .vecproducts import matvec, vecmat
+from .solvers import cond, lstsq, tensorinv, tensorsolve
 
 abs = absolute
 neg = negative
