@@ -129,6 +129,7 @@ _GUFUNCS: dict[str, tuple[tuple[int, int], int]] = {"vecdot": ((1, 1), 0), "matv
 def _gufunc(name: str, inputs: tuple, kwargs: dict) -> Any:
     """``np.vecdot``/``np.matvec``/``np.vecmat`` on tensors: the core axes named by ``axes``/``axis`` moved last,
     the chainrule operation, the output's core axis moved where ``axes`` puts it (keepdims for vecdot)."""
+    from .ops._base import shape_of
     from .ops.order import operand
 
     kwargs = dict(kwargs)
@@ -162,20 +163,20 @@ def _gufunc(name: str, inputs: tuple, kwargs: dict) -> Any:
         raise ValueError(f"{name}: axes {axes!r} do not match its signature")
     moved = []
     for x, core in zip((x1, x2), axes[:2], strict=True):
-        nd = len(np.shape(x.data if hasattr(x, "data") else x))
+        nd = len(shape_of(x))
         src = np.lib.array_utils.normalize_axis_tuple(core, nd)  # (NumPy's AxisError when out of range)
         moved.append(ops.moveaxis(x, src, tuple(range(-len(core), 0))))
     if name == "vecdot":
         out = _linalg.vecdot(moved[0], moved[1])
         if keepdims:
-            nd = len(np.shape(out.data if hasattr(out, "data") else out)) + 1
+            nd = len(shape_of(out)) + 1
             out = ops.expand_dims(out, np.lib.array_utils.normalize_axis_index(axes[0][0], nd))
         elif len(axes) == 3 and axes[2] != ():
             raise ValueError(f"{name}: the output has no core dimension, got axes {axes[2]!r} for it")
         return out
     out = (ops.matvec if name == "matvec" else ops.vecmat)(*moved)
     if len(axes) == 3:
-        nd = len(np.shape(out.data if hasattr(out, "data") else out))
+        nd = len(shape_of(out))
         dest = np.lib.array_utils.normalize_axis_index(axes[2][0], nd)
         out = ops.moveaxis(out, -1, dest)
     return out
