@@ -1972,3 +1972,171 @@ comp(
     ref=lambda x: np.around(x, -1),
     differentiable=False,
 )
+
+# 1-D signals and polynomials (ops/signal.py, ops/polynomial.py): np.convolve, np.correlate and np.interp (NumPy's
+# own values), np.polyval and np.vander (composed). Inputs from a generator of their own; interpolation points
+# away from the knots, where the function has kinks.
+
+_SG = np.random.default_rng(20_261_204)
+
+
+def _sg(shape: tuple[int, ...]) -> np.ndarray:
+    return _SG.standard_normal(shape)
+
+
+for _n, _m in ((5, 3), (3, 5), (4, 4), (1, 3), (6, 1), (2, 5)):
+    for _mode in ("full", "same", "valid"):
+        prim(
+            "convolve",
+            f"{_n},{_m}_{_mode}",
+            lambda a, v, _md=_mode: cr.convolve(a, v, mode=_md),
+            [_sg((_n,)), _sg((_m,))],
+            ref=lambda a, v, _md=_mode: np.convolve(a, v, mode=_md),
+        )
+        prim(
+            "correlate",
+            f"{_n},{_m}_{_mode}",
+            lambda a, v, _md=_mode: cr.correlate(a, v, mode=_md),
+            [_sg((_n,)), _sg((_m,))],
+            ref=lambda a, v, _md=_mode: np.correlate(a, v, mode=_md),
+        )
+prim("convolve", "np_dispatch_scalar", lambda a, v: np.convolve(a, v), [_sg(()), _sg((3,))], ref=np.convolve)
+prim(
+    "correlate",
+    "np_dispatch_mode1",
+    lambda a, v: np.correlate(a, v, 1),
+    [_sg((4,)), _sg((3,))],
+    ref=lambda a, v: np.correlate(a, v, 1),
+)
+
+_XP = np.array([-1.5, -0.5, 0.25, 1.0, 2.0])
+for _label, _x, _kw in (
+    ("inside", np.array([-1.2, -0.1, 0.6, 1.7]), {}),
+    ("outside", np.array([[-3.0, 0.4], [2.5, -0.9]]), {}),
+    ("left_right", np.array([-3.0, 0.4, 2.5]), {"left": -7.0, "right": 4.0}),
+    ("scalar", np.array(0.8), {}),
+    ("period", np.array([-4.1, 0.3, 3.6, 7.9]), {"period": 3.0}),
+):
+    prim(
+        "interp",
+        _label,
+        lambda x, fp, _k=_kw: cr.interp(x, _XP, fp, **_k),
+        [_x, _sg((5,))],
+        ref=lambda x, fp, _k=_kw: np.interp(x, _XP, fp, **_k),
+    )
+prim(
+    "interp",
+    "np_dispatch",
+    lambda x, fp: np.interp(x, [0.0, 1.0, 3.0], fp),
+    [np.array([0.2, 1.4, 2.9, 4.0]), _sg((3,))],
+    ref=lambda x, fp: np.interp(x, [0.0, 1.0, 3.0], fp),
+)
+prim(
+    "interp",
+    "one_point",
+    lambda x, fp: cr.interp(x, [0.5], fp, right=2.0),
+    [np.array([-1.0, 0.5, 1.0]), _sg((1,))],
+    ref=lambda x, fp: np.interp(x, [0.5], fp, right=2.0),
+    wrt=(1,),
+)
+
+for _label, _sp, _sx in (
+    ("cubic", (4,), (3,)),
+    ("scalar_x", (3,), ()),
+    ("matrix_x", (5,), (2, 3)),
+    ("const", (1,), (2,)),
+):
+    comp("polyval", _label, cr.polyval, [_sg(_sp), _sg(_sx)], ref=np.polyval)
+comp("polyval", "np_dispatch", lambda p, x: np.polyval(p, x), [_sg((3,)), _sg((4,))], ref=np.polyval)
+for _label, _kw, _sx in (
+    ("default", {}, (4,)),
+    ("N2", {"N": 2}, (3,)),
+    ("N5_increasing", {"N": 5, "increasing": True}, (3,)),
+    ("N1", {"N": 1}, (2,)),
+):
+    comp("vander", _label, lambda x, _k=_kw: cr.vander(x, **_k), [_sg(_sx)], ref=lambda x, _k=_kw: np.vander(x, **_k))
+comp(
+    "vander", "np_dispatch_zero", lambda x: np.vander(x, 4), [np.array([0.0, 1.5, -0.7])], ref=lambda x: np.vander(x, 4)
+)
+
+# NumPy 2's gufuncs np.matvec and np.vecmat (ops/vecproducts.py; np.vecdot goes to linalg.vecdot), broadcast over
+# leading dimensions, and their axes= through NumPy's dispatch
+for _label, _sa, _sb in (("plain", (3, 4), (4,)), ("batch", (2, 3, 4), (4,)), ("broadcast", (2, 1, 3, 4), (5, 4))):
+    prim("matvec", _label, cr.matvec, [_sg(_sa), _sg(_sb)], ref=np.matvec)
+for _label, _sa, _sb in (("plain", (3,), (3, 4)), ("batch", (3,), (2, 3, 4)), ("broadcast", (2, 1, 3), (5, 3, 4))):
+    prim("vecmat", _label, cr.vecmat, [_sg(_sa), _sg(_sb)], ref=np.vecmat)
+prim(
+    "matvec",
+    "np_dispatch_axes",
+    lambda a, x: np.matvec(a, x, axes=[(0, 1), (0,), (0,)]),
+    [_sg((2, 4, 3)), _sg((4,))],
+    ref=lambda a, x: np.matvec(a, x, axes=[(0, 1), (0,), (0,)]),
+)
+prim("vecmat", "np_dispatch", lambda x, a: np.vecmat(x, a), [_sg((2, 3)), _sg((3, 2))], ref=np.vecmat)
+prim(
+    "vecdot",
+    "np_ufunc_axis_keepdims",
+    lambda a, b: np.vecdot(a, b, axis=0, keepdims=True),
+    [_sg((3, 4, 2)), _sg((3, 1, 2))],
+    ref=lambda a, b: np.vecdot(a, b, axis=0, keepdims=True),
+)
+
+# np.linalg's least squares, condition numbers and tensor inverses (ops/solvers.py): lstsq's x and residuals are
+# primitives calling NumPy's lstsq; cond, tensorinv and tensorsolve are composed in NumPy's own steps
+for _label, _sa, _sb in (("tall_vec", (5, 3), (5,)), ("tall_mat", (5, 3), (5, 2)), ("square", (3, 3), (3,))):
+    prim(
+        "lstsq",
+        _label,
+        lambda a, b: cr.linalg.lstsq(a, b)[0],
+        [_full_rank(_sa), _sg(_sb)],
+        ref=lambda a, b: np.linalg.lstsq(a, b)[0],
+    )
+prim(
+    "lstsq",
+    "wide_np_dispatch",
+    lambda a, b: np.linalg.lstsq(a, b, rcond=None)[0],
+    [_full_rank((2, 4)), _sg((2,))],
+    ref=lambda a, b: np.linalg.lstsq(a, b)[0],
+)
+for _label, _sa, _sb in (("vec", (5, 3), (5,)), ("mat", (6, 2), (6, 3))):
+    prim(
+        "lstsq_residuals",
+        _label,
+        lambda a, b: np.linalg.lstsq(a, b)[1],
+        [_full_rank(_sa), _sg(_sb)],
+        ref=lambda a, b: np.linalg.lstsq(a, b)[1],
+    )
+for _p in (None, 2, -2, "fro", "nuc", 1, -1, np.inf, -np.inf):
+    comp(
+        "cond",
+        f"p={_p}",
+        lambda x, _p=_p: np.linalg.cond(x, _p),
+        [_well((3, 3))],
+        ref=lambda x, _p=_p: np.linalg.cond(x, _p),
+    )
+comp("cond", "stack_wide", lambda x: cr.linalg.cond(x), [_sv_spread((2, 2, 3))], ref=np.linalg.cond)
+comp(
+    "cond", "stack_fro", lambda x: cr.linalg.cond(x, "fro"), [_well((2, 3, 3))], ref=lambda x: np.linalg.cond(x, "fro")
+)
+comp(
+    "tensorinv",
+    "ind1",
+    lambda a: np.linalg.tensorinv(a, ind=1),
+    [_well((6, 6)).reshape(6, 2, 3)],
+    ref=lambda a: np.linalg.tensorinv(a, ind=1),
+)
+comp("tensorinv", "ind2", cr.linalg.tensorinv, [_well((6, 6)).reshape(2, 3, 6)], ref=np.linalg.tensorinv)
+comp(
+    "tensorsolve",
+    "plain",
+    cr.linalg.tensorsolve,
+    [_well((6, 6)).reshape(6, 2, 3), _sg((6,))],
+    ref=np.linalg.tensorsolve,
+)
+comp(
+    "tensorsolve",
+    "axes_np_dispatch",
+    lambda a, b: np.linalg.tensorsolve(a, b, axes=(0,)),
+    [_well((6, 6)).reshape(6, 2, 3), _sg((2, 3))],
+    ref=lambda a, b: np.linalg.tensorsolve(a, b, axes=(0,)),
+)

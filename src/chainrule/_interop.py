@@ -135,9 +135,13 @@ def array_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
         raise _unsupported(f"{name}.{method}", " (only plain calls of ufuncs are)")
     if not kwargs:  # the common case (np.exp(t), ndarray + tensor): nothing to check
         op = UFUNCS.get(name)
-        if op is None:
-            raise _unsupported(name)
-        return op(*inputs)
+        if op is not None:
+            return op(*inputs)
+        if name in _GUFUNCS:
+            return _gufunc(name, inputs, kwargs)
+        raise _unsupported(name)
+    if name in _GUFUNCS:  # generalized ufuncs take axes=, axis=, keepdims= as well
+        return _gufunc(name, inputs, kwargs)
     kwargs = dict(kwargs)
     out, dtype, mask = kwargs.pop("out", None), kwargs.pop("dtype", None), kwargs.pop("where", True)
     for key, value in kwargs.items():
@@ -213,6 +217,67 @@ def _write_out(name: str, result: Any, out: tuple, mask: Any) -> Any:
             r = ops.where(mask.data if isinstance(mask, Tensor) else mask, r, o._current())
         written.append(o.copy_(r))
     return tuple(written) if isinstance(result, tuple) else written[0]
+
+
+# -- NumPy 2's vector gufuncs np.vecdot, np.matvec, np.vecmat (ops/vecproducts.py, linalg.vecdot) ---------------
+# (number of core dimensions of each input, of the output)
+_GUFUNCS: dict[str, tuple[tuple[int, int], int]] = {"vecdot": ((1, 1), 0), "matvec": ((2, 1), 1), "vecmat": ((1, 2), 1)}
+
+
+def _gufunc(name: str, inputs: tuple, kwargs: dict) -> Any:
+    """``np.vecdot``/``np.matvec``/``np.vecmat`` on tensors: the core axes named by ``axes``/``axis`` moved last,
+    the chainrule operation, the output's core axis moved where ``axes`` puts it (keepdims for vecdot)."""
+    from .ops._base import shape_of
+    from .ops.order import operand
+
+    kwargs = dict(kwargs)
+    axes, axis, keepdims = kwargs.pop("axes", None), kwargs.pop("axis", None), kwargs.pop("keepdims", False)
+    for key, value in kwargs.items():
+        default = _UFUNC_DEFAULTS.get(key, inspect.Parameter.empty)
+        if key == "out" and value is not None and all(v is None for v in value):
+            continue
+        if default is inspect.Parameter.empty or not (
+            value is default or (isinstance(value, str) and value == default)
+        ):
+            raise _unsupported(f"{name}(..., {key}=...)", f" (the argument {key}= is not)")
+    (core1, core2), out_core = _GUFUNCS[name]
+    if len(inputs) != 2:
+        raise TypeError(f"{name}() takes 2 positional arguments, got {len(inputs)}")
+    x1, x2 = operand(inputs[0]), operand(inputs[1])
+    if axis is not None:
+        if axes is not None:
+            raise TypeError("cannot specify both 'axis' and 'axes'")
+        if out_core or core1 != 1 or core2 != 1:
+            raise TypeError(
+                f"{name}: axis can only be used with a single shared core dimension, not with its signature"
+            )
+        axes = [(axis,), (axis,)]
+    if keepdims and name != "vecdot":
+        raise TypeError(f"{name} does not support keepdims: its output has a core dimension")
+    if axes is None:
+        axes = [tuple(range(-core1, 0)), tuple(range(-core2, 0))] + ([(-1,)] if out_core else [])
+    axes = [tuple(a) if isinstance(a, (tuple, list)) else (a,) for a in axes]
+    if len(axes) not in (2, 3) or [len(a) for a in axes[:2]] != [core1, core2]:
+        raise ValueError(f"{name}: axes {axes!r} do not match its signature")
+    moved = []
+    for x, core in zip((x1, x2), axes[:2], strict=True):
+        nd = len(shape_of(x))
+        src = np.lib.array_utils.normalize_axis_tuple(core, nd)  # (NumPy's AxisError when out of range)
+        moved.append(ops.moveaxis(x, src, tuple(range(-len(core), 0))))
+    if name == "vecdot":
+        out = _linalg.vecdot(moved[0], moved[1])
+        if keepdims:
+            nd = len(shape_of(out)) + 1
+            out = ops.expand_dims(out, np.lib.array_utils.normalize_axis_index(axes[0][0], nd))
+        elif len(axes) == 3 and axes[2] != ():
+            raise ValueError(f"{name}: the output has no core dimension, got axes {axes[2]!r} for it")
+        return out
+    out = (ops.matvec if name == "matvec" else ops.vecmat)(*moved)
+    if len(axes) == 3:
+        nd = len(shape_of(out))
+        dest = np.lib.array_utils.normalize_axis_index(axes[2][0], nd)
+        out = ops.moveaxis(out, -1, dest)
+    return out
 
 
 # -- array functions -------------------------------------------------------------------------------------
@@ -371,6 +436,41 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.sinc: ops.sinc,
 }
 
+# -- 1-D signals, polynomials (ops/signal.py, ops/polynomial.py) -----------------------------------------
+_FUNCTIONS.update(
+    {
+        np.convolve: ops.convolve,
+        np.correlate: ops.correlate,
+        np.interp: ops.interp,
+        np.polyval: ops.polyval,
+        np.vander: ops.vander,
+    }
+)
+
+
+# -- np.linalg's least squares, condition numbers, tensor inverses (ops/solvers.py); eig refused -------------
+def _complex_results(name: str) -> Callable[..., Any]:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise _unsupported(
+            f"np.linalg.{name}",
+            " (its eigenvalues and eigenvectors are complex in general, and chainrule does not differentiate complex "
+            "values; for a symmetric matrix use np.linalg.eigh / eigvalsh, which are supported)",
+        )
+
+    return refuse
+
+
+_FUNCTIONS.update(
+    {
+        np.linalg.lstsq: ops.lstsq,
+        np.linalg.cond: ops.cond,
+        np.linalg.tensorinv: ops.tensorinv,
+        np.linalg.tensorsolve: ops.tensorsolve,
+        np.linalg.eig: _complex_results("eig"),
+        np.linalg.eigvals: _complex_results("eigvals"),
+    }
+)
+
 # functions whose results carry no gradient (shapes, booleans, indices, fresh constants): they run on values
 _NO_GRADIENT = {
     np.shape,
@@ -404,6 +504,7 @@ _NO_GRADIENT = {
     np.array2string,
     np.array_repr,
     np.array_str,
+    np.linalg.matrix_rank,  # an int (ops/solvers.py's area)
 }
 
 # NumPy default values that mean "nothing special": dropped before calling the chainrule operation

@@ -10,8 +10,9 @@ are chainrule's, and :class:`LinAlgError` is also NumPy's ``np.linalg.LinAlgErro
 >>> np.allclose(a.grad, np.linalg.inv(a.data).T)
 True
 
-Not here: ``eig``/``eigvals`` (complex results), ``lstsq``, ``cond``, ``matrix_rank``, ``tensorinv`` and
-``tensorsolve``; on tensors NumPy's versions raise ``UnsupportedOperationError``.
+``lstsq``, ``cond``, ``tensorinv`` and ``tensorsolve`` are here too (ops/solvers.py); ``np.linalg.matrix_rank`` on a
+tensor runs on its values (an int). Not here: ``eig``/``eigvals`` (their results are complex in general, and chainrule
+does not differentiate complex values); on tensors NumPy's versions raise ``UnsupportedOperationError`` saying so.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from .ops.shape import moveaxis as _moveaxis
 from .ops.shape import ravel as _ravel
 from .ops.shape import reshape as _reshape
 from .ops.shape import transpose as _transpose
+from .ops.solvers import cond, lstsq, tensorinv, tensorsolve
 from .tensor import Tensor as _Tensor
 from .tensor import as_tensor as _as_tensor
 
@@ -186,6 +188,10 @@ __all__ = [
     "trace",
     "diagonal",
     "matrix_transpose",
+    "lstsq",
+    "cond",
+    "tensorinv",
+    "tensorsolve",
     "SlogdetResult",
     "EighResult",
     "SVDResult",

@@ -133,6 +133,12 @@ from .ufuncs_extra import (
 )
 from .bessel import i0, i1
 
+# 1-D signals and polynomials (ops/signal.py, ops/polynomial.py)
+from .signal import convolve, correlate, interp
+from .polynomial import polyval, vander
+from .vecproducts import matvec, vecmat
+from .solvers import cond, lstsq, tensorinv, tensorsolve
+
 abs = absolute
 neg = negative
 true_divide = divide
