@@ -404,3 +404,21 @@ def test_np_linalg_errors_are_chainrules_and_numpys() -> None:
         np.linalg.eigvals(x)  # (lstsq is supported now: tests/test_solvers.py)
     with pytest.raises(cr.UnsupportedOperationError, match=r"np\.linalg\.eig\b"):
         np.linalg.eig(x)
+
+
+def test_builtin_divmod_and_the_array_api_names() -> None:
+    t = cr.tensor([7.5, -7.5], requires_grad=True)
+    q, r = divmod(t, 2.0)
+    np.testing.assert_array_equal(q.numpy(), np.array([3.0, -4.0]))
+    np.testing.assert_array_equal(r.numpy(), np.array([1.5, 0.5]))
+    r.sum().backward()
+    np.testing.assert_array_equal(t.grad, [1.0, 1.0])
+    d = cr.tensor([3.0, -4.0], requires_grad=True)
+    q, r = divmod(10.0, d)
+    expected = divmod(np.array([10.0, 10.0]), np.array([3.0, -4.0]))
+    np.testing.assert_array_equal(q.numpy(), expected[0])
+    np.testing.assert_array_equal(r.numpy(), expected[1])
+    r.sum().backward()
+    np.testing.assert_array_equal(d.grad, -expected[0])  # d(x - q y)/dy = -q
+    assert (cr.asin, cr.acos, cr.atan, cr.atan2) == (cr.arcsin, cr.arccos, cr.arctan, cr.arctan2)
+    assert (cr.asinh, cr.acosh, cr.atanh) == (cr.arcsinh, cr.arccosh, cr.arctanh)

@@ -75,6 +75,12 @@ class _TensorOps:
     def __rmod__(self, other: Any) -> Any:
         return _ops.remainder(other, self)
 
+    def __divmod__(self, other: Any) -> Any:
+        return _ops.divmod(self, other)
+
+    def __rdivmod__(self, other: Any) -> Any:
+        return _ops.divmod(other, self)
+
     def __neg__(self) -> Any:
         return _ops.negative(self)
 

@@ -145,6 +145,9 @@ true_divide = divide
 pow = power
 round = round_
 concat = concatenate
+# the array API's names, as NumPy 2 has them (np.asin is np.arcsin)
+asin, acos, atan, atan2 = arcsin, arccos, arctan, arctan2
+asinh, acosh, atanh = arcsinh, arccosh, arctanh
 
 # (the operations, not the family modules that importing them binds here: cr.shape is no module)
 __all__ = [name for name, value in globals().items() if not name.startswith("_") and not isinstance(value, _ModuleType)]
