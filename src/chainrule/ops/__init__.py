@@ -113,6 +113,41 @@ from .ufuncs import (
     sinc,
 )
 
+# NumPy's array-manipulation functions, composed from the shape primitives (ops/arrays.py)
+from .arrays import (
+    append,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    block,
+    broadcast_arrays,
+    choose,
+    column_stack,
+    compress,
+    copy,
+    delete,
+    diag,
+    diagflat,
+    dsplit,
+    dstack,
+    extract,
+    fliplr,
+    flipud,
+    hsplit,
+    hstack,
+    insert,
+    meshgrid,
+    partition,
+    resize,
+    rot90,
+    select,
+    trim_zeros,
+    unique,
+    unstack,
+    vsplit,
+    vstack,
+)
+
 abs = absolute
 neg = negative
 true_divide = divide
