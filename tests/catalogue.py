@@ -1907,3 +1907,33 @@ comp(
     [_am((2, 3))],
     ref=lambda a: np.unique(_AMU + 0 * a) * a.reshape(-1)[:4],
 )
+
+# np.pad's linear modes (ops/padding.py), a primitive of their own
+for _label, _pw, _kw, _shape in (
+    ("reflect_odd", ((2, 5), (1, 0)), {"mode": "reflect", "reflect_type": "odd"}, (3, 2)),
+    ("symmetric_odd", 4, {"mode": "symmetric", "reflect_type": "odd"}, (3,)),
+    ("linear_ramp", ((1, 2), (3, 1)), {"mode": "linear_ramp", "end_values": ((1.0, -2.0), (0.5, 3.0))}, (2, 3)),
+    ("mean", ((2, 1), (0, 3)), {"mode": "mean"}, (3, 4)),
+    ("mean_stat_length", (3, 2), {"mode": "mean", "stat_length": ((1, 2),)}, (2, 2, 3)),
+):
+    prim(
+        "pad_linear",
+        _label,
+        lambda x, _p=_pw, _k=_kw: np.pad(x, _p, **_k),
+        [_am(_shape)],
+        ref=lambda x, _p=_pw, _k=_kw: np.pad(x, _p, **_k),
+    )
+
+# np.pad's order-statistic modes (ops/padding.py's pad_stat), composed from max / min / median
+for _label, _pw, _kw, _shape in (
+    ("maximum", ((2, 1), (0, 3)), {"mode": "maximum"}, (3, 4)),
+    ("minimum_stat_length", (2, 3), {"mode": "minimum", "stat_length": ((2, 1), (1, 3))}, (3, 4)),
+    ("median_odd_and_even", ((1, 2), (2, 0)), {"mode": "median", "stat_length": (3, 2)}, (4, 3)),
+):
+    comp(
+        "np.pad_modes",
+        f"stat_{_label}",
+        lambda x, _p=_pw, _k=_kw: np.pad(x, _p, **_k),
+        [_am(_shape)],
+        ref=lambda x, _p=_pw, _k=_kw: np.pad(x, _p, **_k),
+    )

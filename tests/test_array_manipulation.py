@@ -114,6 +114,19 @@ CALLS = [
     ("pad_wrap_long", lambda a: np.pad(a, ((5, 0), (9, 2)), mode="wrap"), [A]),
     ("pad_edge_0d", lambda a: np.pad(a, 2, mode="edge"), [np.float64(2.0)]),
     ("pad_edge_empty_axis_unpadded", lambda a: np.pad(a, ((0, 0), (1, 2)), mode="edge"), [np.ones((0, 2))]),
+    ("pad_reflect_odd_long", lambda a: np.pad(a, ((7, 1), (0, 9)), "reflect", reflect_type="odd"), [A]),
+    ("pad_symmetric_odd", lambda a: np.pad(a, 2, "symmetric", reflect_type="odd"), [A]),
+    ("pad_linear_ramp", lambda a: np.pad(a, ((2, 5), (1, 3)), "linear_ramp", end_values=(1.5, -2)), [A]),
+    ("pad_linear_ramp_default", lambda v: np.pad(v, 3, "linear_ramp"), [V]),
+    ("pad_mean", lambda a: np.pad(a, ((2, 5), (1, 3)), "mean"), [A]),
+    ("pad_mean_stat_length", lambda a: np.pad(a, ((2, 5), (1, 3)), "mean", stat_length=((1, 2), (3, 1))), [A]),
+    ("pad_mean_0d", lambda a: np.pad(a, 2, "mean"), [np.float64(2.0)]),
+    ("pad_mean_empty_axis_unpadded", lambda a: np.pad(a, ((0, 0), (1, 2)), "mean"), [np.ones((0, 2))]),
+    ("pad_maximum", lambda a: np.pad(a, ((2, 5), (1, 3)), "maximum"), [A]),
+    ("pad_minimum_stat_length", lambda a: np.pad(a, ((2, 5), (1, 3)), "minimum", stat_length=((1, 2), (3, 9))), [A]),
+    ("pad_median", lambda a: np.pad(a, (3, 1), "median"), [A]),
+    ("pad_median_stat_length", lambda a: np.pad(a, ((1, 2), (4, 0)), "median", stat_length=2), [A]),
+    ("pad_maximum_0d", lambda a: np.pad(a, 2, "maximum"), [np.float64(2.0)]),
 ]
 
 
@@ -193,6 +206,12 @@ ERRORS = [
     (lambda t: np.pad(t[:0], 1, mode="edge"), ValueError, "can't extend empty axis"),
     (lambda t: np.pad(t, 1, mode="edge", constant_values=2.0), ValueError, "unsupported keyword arguments"),
     (lambda t: np.pad(t, 1, reflect_type="odd"), ValueError, "unsupported keyword arguments"),
+    (lambda t: np.pad(t, 1, "mean", end_values=1.0), ValueError, "unsupported keyword arguments"),
+    (lambda t: np.pad(t, 1, "linear_ramp", constant_values=1.0), ValueError, "unsupported keyword arguments"),
+    (lambda t: np.pad(t, -1, "mean"), ValueError, "negative"),
+    (lambda t: np.pad(t[:0], 1, "mean"), ValueError, "can't extend empty axis"),
+    (lambda t: np.pad(t, 1, "maximum", stat_length=0), ValueError, "stat_length of 0 yields no value"),
+    (lambda t: np.pad(t, 1, "median", end_values=0), ValueError, "unsupported keyword arguments"),
 ]
 
 
@@ -208,8 +227,7 @@ def test_errors_are_numpys(call, error, match) -> None:
 @pytest.mark.parametrize(
     "call",
     [
-        lambda t: np.pad(t, 1, mode="reflect", reflect_type="odd"),
-        lambda t: np.pad(t, 1, mode="mean"),
+        lambda t: np.pad(t, 1, mode="empty"),
         lambda t: np.pad(t, 1, mode="empty"),
         lambda t: np.pad(t, 1, mode=lambda v, w, i, k: None),
         lambda t: np.partition(t, 1, order="x"),
@@ -394,3 +412,39 @@ def test_pad_modes_agree_with_pytorch(mode, torch_mode) -> None:
     out = torch.nn.functional.pad(t, (3, 1, 1, 2), mode=torch_mode)
     (out * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(x.grad, t.grad.numpy(), atol=1e-12)
+
+
+def test_linear_pad_modes_forward_mode_and_hessian() -> None:
+    for kw in (
+        {"mode": "linear_ramp", "end_values": 2.0},
+        {"mode": "mean", "stat_length": 2},
+        {"mode": "reflect", "reflect_type": "odd"},
+    ):
+        f = lambda x, kw=kw: np.sum(np.pad(x, (2, 3), **kw) ** 3)  # noqa: E731
+        x = np.array([0.3, -0.7, 1.1])
+        g = cr.grad(f)(x)
+        _, dy = cr.jvp(f, (x,), (np.ones(3),))
+        np.testing.assert_allclose(dy, g.sum())
+        np.testing.assert_allclose(cr.hessian(f)(x), numerical_grad_matrix(cr.grad(f), x), atol=1e-6)
+
+
+def test_integer_pads_are_constants() -> None:
+    t = cr.tensor(np.arange(4))
+    for kw in ({"mode": "mean"}, {"mode": "edge"}, {"mode": "reflect", "reflect_type": "odd"}):
+        out = np.pad(t, 2, **kw)
+        assert isinstance(out, cr.Tensor) and not out.requires_grad
+        np.testing.assert_array_equal(out.data, np.pad(np.arange(4), 2, **kw))
+
+
+def test_stat_pad_modes_ties_split_as_the_reductions_do() -> None:
+    x = leaf([2.0, 5.0, 5.0, 1.0])
+    np.pad(x, (1, 0), mode="maximum").sum().backward()
+    assert x.grad.tolist() == [1.0, 1.5, 1.5, 1.0]  # the tie for the maximum splits, as max does
+    x = leaf([2.0, 5.0, 4.0, 1.0])
+    np.pad(x, (0, 1), mode="median", stat_length=4).sum().backward()  # median of 4: the mean of 2 and 4
+    assert x.grad.tolist() == [1.5, 1.0, 1.5, 1.0]
+    x = leaf([1.0, 2.0])
+    with pytest.warns(RuntimeWarning, match="Mean of empty slice"):  # NumPy's warning: NaN padding, a constant
+        y = np.pad(x, 1, mode="mean", stat_length=0)
+    y[1:3].sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]

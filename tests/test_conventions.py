@@ -480,6 +480,8 @@ def test_unique_partition_select_trim_zeros() -> None:
     c1, c2 = np.array([True, True, False]), np.array([True, False, False])
     _, (ga, gb, gd) = grads(lambda a, b, d: np.select([c1, c2], [a, b], d), [1.0, 2.0, 3.0], [4.0, 5.0, 6.0], 0.0)
     assert ga.tolist() == [1.0, 1.0, 0.0] and gb.tolist() == [0.0, 0.0, 0.0] and float(gd) == 1.0
+    _, (g,) = grads(lambda x: np.pad(x, (1, 0), mode="maximum"), [2.0, 5.0, 5.0, 1.0])
+    assert g.tolist() == [1.0, 1.5, 1.5, 1.0]
     _, (g,) = grads(np.trim_zeros, [0.0, 2.0, 0.0, 1.0, 0.0])
     assert g.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]
 

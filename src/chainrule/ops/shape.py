@@ -442,13 +442,27 @@ _COPYING_MODES = ("edge", "wrap", "reflect", "symmetric")
 
 def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0, **kwargs: Any) -> Any:
     """Pad with a constant (as ``np.pad(..., mode="constant")``) or, with ``mode`` ``'edge'``, ``'wrap'``,
-    ``'reflect'`` or ``'symmetric'``, with copies of the input's own elements: their gradients add up."""
+    ``'reflect'`` or ``'symmetric'``, with copies of the input's own elements: their gradients add up. The
+    linear modes (``reflect_type='odd'``, ``'linear_ramp'``, ``'mean'``) and ``'maximum'``, ``'minimum'``,
+    ``'median'`` are ``ops/padding.py``'s."""
     if mode != "constant":
+        if mode in ("linear_ramp", "mean") or (mode in _COPYING_MODES and kwargs.get("reflect_type") == "odd"):
+            from .padding import pad_linear  # (padding's rules use ops that import this module)
+
+            if constant_values != 0:
+                kwargs["constant_values"] = constant_values  # (NumPy refuses it for these modes: its error)
+            return pad_linear(x, pad_width, mode, **kwargs)
+        if mode in ("maximum", "minimum", "median"):
+            from .padding import pad_stat
+
+            if constant_values != 0:
+                kwargs["constant_values"] = constant_values
+            return pad_stat(x, pad_width, mode, **kwargs)
         if mode not in _COPYING_MODES or kwargs.get("reflect_type", "even") != "even":
             why = f"mode={mode!r}" + (f", reflect_type={kwargs['reflect_type']!r}" if "reflect_type" in kwargs else "")
             raise UnsupportedArgumentError(
-                f"pad: {why} is not differentiable here; use mode='constant', 'edge', 'wrap', or 'reflect' / "
-                "'symmetric' with reflect_type='even'"
+                f"pad: {why} is not differentiable here; use mode='constant', 'edge', 'wrap', 'reflect', "
+                "'symmetric', 'linear_ramp', 'mean', 'maximum', 'minimum' or 'median'"
             )
         if constant_values != 0:
             kwargs["constant_values"] = constant_values  # (NumPy refuses it for these modes: its error)
