@@ -450,3 +450,30 @@ def test_stat_pad_modes_ties_split_as_the_reductions_do() -> None:
     assert np.isnan(y.data[[0, 3]]).all()
     y[1:3].sum().backward()
     assert x.grad.tolist() == [1.0, 1.0]
+
+
+def test_unique_of_integers_is_numpys_constant_also_unsorted() -> None:
+    a = np.random.default_rng(0).integers(0, 50, 200)
+    for kw in ({}, {"sorted": False}, {"return_counts": True, "sorted": False}):
+        got, expected = np.unique(cr.tensor(a), **kw), np.unique(a, **kw)
+        got, expected = (got, expected) if isinstance(expected, tuple) else ((got,), (expected,))
+        assert isinstance(got[0], cr.Tensor) and not got[0].requires_grad
+        for g, e in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(np.asarray(g.data if isinstance(g, cr.Tensor) else g), e)
+
+
+@pytest.mark.parametrize("func", [np.unique_values, np.unique_counts, np.unique_inverse, np.unique_all])
+def test_array_api_unique_functions(func) -> None:
+    a = np.array([[2.0, np.nan, 1.0], [2.0, np.nan, -1.0]])
+    x = leaf(a)
+    got, expected = func(x), func(a)
+    if isinstance(expected, tuple):
+        assert type(got) is type(expected) and got._fields == expected._fields
+        values, expected_values = got[0], expected[0]
+        for g, e in zip(got[1:], expected[1:], strict=True):
+            np.testing.assert_array_equal(g, e)
+    else:
+        values, expected_values = got, expected
+    np.testing.assert_array_equal(values.data, expected_values)
+    values.sum().backward()  # NaNs are all distinct here (equal_nan=False): each gets its own gradient
+    assert x.grad.tolist() == [[1.0, 1.0, 1.0], [0.0, 1.0, 1.0]]

@@ -311,6 +311,10 @@ _FUNCTIONS.update(
         np.trim_zeros: _arrays.trim_zeros,
         np.partition: _arrays.partition,
         np.unique: _arrays.unique,
+        np.unique_values: _arrays.unique_values,
+        np.unique_counts: _arrays.unique_counts,
+        np.unique_inverse: _arrays.unique_inverse,
+        np.unique_all: _arrays.unique_all,
     }
 )
 if hasattr(np, "row_stack"):  # deprecated in NumPy 2.0, gone later

@@ -515,11 +515,51 @@ def unique(
     names), as JAX's ``unique``."""
     ar = operand(ar)
     values = np.asarray(data_of(ar))
+    asked = (return_index, return_inverse, return_counts)
+    if values.dtype.kind not in "fc" or not isinstance(ar, Tensor):  # integers and booleans are constants
+        result = np.unique(values, *asked, axis=axis, equal_nan=equal_nan, sorted=sorted)
+        if not isinstance(ar, Tensor):
+            return result
+        if not isinstance(result, tuple):
+            return Tensor._wrap(result, None, False)
+        return (Tensor._wrap(result[0], None, False), *result[1:])
     result = np.unique(values, True, return_inverse, return_counts, axis=axis, equal_nan=equal_nan, sorted=sorted)
+    if not sorted and not return_index:
+        # NumPy may order the values of an unsorted unique differently when no index is asked for (by hashing)
+        plain = np.unique(values, False, return_inverse, return_counts, axis=axis, equal_nan=equal_nan, sorted=False)
+        if not np.array_equal(plain[0] if isinstance(plain, tuple) else plain, result[0], equal_nan=True):
+            raise UnsupportedArgumentError(
+                "unique: this NumPy orders unique(..., sorted=False) by hashing, which chainrule cannot follow; "
+                "use sorted=True"
+            )
     first = result[1]
-    out = take(ar, first, axis=None if axis is None else axis)
+    out = take(ar, first, axis=axis)
     extra = []
     if return_index:
         extra.append(first)
     extra.extend(result[2:])
     return (out, *extra) if extra else out
+
+
+def _result_type(func: Any) -> Any:
+    return type(func(np.zeros(1)))  # NumPy's named tuple of that function (UniqueAllResult ...)
+
+
+def unique_values(x: Any, /) -> Any:
+    """``np.unique_values``: ``unique(x, equal_nan=False, sorted=False)``."""
+    return unique(x, equal_nan=False, sorted=False)
+
+
+def unique_counts(x: Any, /) -> Any:
+    """``np.unique_counts``: the named tuple ``(values, counts)``."""
+    return _result_type(np.unique_counts)(*unique(x, return_counts=True, equal_nan=False))
+
+
+def unique_inverse(x: Any, /) -> Any:
+    """``np.unique_inverse``: the named tuple ``(values, inverse_indices)``."""
+    return _result_type(np.unique_inverse)(*unique(x, return_inverse=True, equal_nan=False))
+
+
+def unique_all(x: Any, /) -> Any:
+    """``np.unique_all``: the named tuple ``(values, indices, inverse_indices, counts)``."""
+    return _result_type(np.unique_all)(*unique(x, True, True, True, equal_nan=False))
