@@ -2140,3 +2140,149 @@ comp(
     [_well((6, 6)).reshape(6, 2, 3), _sg((2, 3))],
     ref=lambda a, b: np.linalg.tensorsolve(a, b, axes=(0,)),
 )
+
+# NumPy's array-manipulation functions (ops/arrays.py), called through NumPy: composites of the shape
+# primitives. Functions that return several arrays are checked on their results joined into one vector.
+
+_AM = np.random.default_rng(20_261_204)
+
+
+def _am(shape: tuple[int, ...]) -> np.ndarray:
+    return _AM.standard_normal(shape)
+
+
+def _partitioned(p: Any, kths: list[int]) -> Any:
+    """The kth elements of ``p`` (partitioned along its last axis) and each group between them, sorted."""
+    bounds = [0, *kths, np.shape(p)[-1]]
+    parts = [
+        np.sort(p[..., lo + (i > 0) : hi], axis=-1)
+        for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
+    ]
+    return np.concatenate([p[..., kths], *parts], axis=-1)
+
+
+def _joined(out: Any) -> Any:
+    parts = [np.ravel(o) for o in out]
+    return np.concatenate(parts)
+
+
+for _label, _fn, _inputs in (
+    ("diag_vector", lambda v: np.diag(v), [_am((3,))]),
+    ("diag_vector_k2", lambda v: np.diag(v, 2), [_am((3,))]),
+    ("diag_vector_k-1", lambda v: np.diag(v, k=-1), [_am((2,))]),
+    ("diag_matrix", lambda a: np.diag(a), [_am((3, 4))]),
+    ("diag_matrix_k1", lambda a: np.diag(a, 1), [_am((3, 4))]),
+    ("diag_matrix_k-2", lambda a: np.diag(a, -2), [_am((4, 3))]),
+    ("diagflat", lambda a: np.diagflat(a, -1), [_am((2, 2))]),
+    ("copy", lambda a: np.copy(a) * a, [_am((2, 3))]),
+    ("astype", lambda a: np.astype(a, np.float64) * a, [_am((3,))]),
+    ("atleast_1d_0d", lambda a: np.atleast_1d(a), [_am(())]),
+    ("atleast_2d_1d", lambda a: np.atleast_2d(a), [_am((3,))]),
+    ("atleast_3d_2d", lambda a: np.atleast_3d(a), [_am((2, 3))]),
+    ("atleast_3d_many", lambda a, b: _joined(np.atleast_3d(a, b)), [_am((3,)), _am(())]),
+    ("hstack", lambda a, b: np.hstack([a, b]), [_am((2, 3)), _am((2, 1))]),
+    ("hstack_1d", lambda a, b: np.hstack((a, b)), [_am((3,)), _am(())]),
+    ("vstack", lambda a, b: np.vstack([a, b]), [_am((3,)), _am((2, 3))]),
+    ("dstack", lambda a, b: np.dstack([a, b]), [_am((2, 3)), _am((2, 3, 2))]),
+    ("column_stack", lambda a, b: np.column_stack([a, b]), [_am((3,)), _am((3, 2))]),
+    ("block_2x2", lambda a, b, c, d: np.block([[a, b], [c, d]]), [_am((2, 2)), _am((2, 1)), _am((1, 2)), _am((1, 1))]),
+    ("block_1d_scalar", lambda a, b: np.block([a, b, 2.0]), [_am((3,)), _am(())]),
+    ("block_promotes", lambda a, b: np.block([[a], [b]]), [_am((2,)), _am((1, 2))]),
+    ("hsplit", lambda a: _joined(x * (i + 1) for i, x in enumerate(np.hsplit(a, 2))), [_am((3, 4))]),
+    ("vsplit", lambda a: _joined(x * (i + 1) for i, x in enumerate(np.vsplit(a, [1, 5]))), [_am((3, 2))]),
+    ("dsplit", lambda a: _joined(x * (i + 1) for i, x in enumerate(np.dsplit(a, 2))), [_am((1, 2, 4))]),
+    ("unstack", lambda a: _joined(x * (i + 1) for i, x in enumerate(np.unstack(a, axis=-1))), [_am((2, 3))]),
+    ("fliplr", lambda a: np.fliplr(a), [_am((2, 3, 2))]),
+    ("flipud", lambda a: np.flipud(a), [_am((3,))]),
+    ("rot90", lambda a: np.rot90(a), [_am((2, 3))]),
+    ("rot90_k3_axes", lambda a: np.rot90(a, 3, axes=(-1, 0)), [_am((2, 3, 2))]),
+    ("rot90_k-2", lambda a: np.rot90(a, -2), [_am((2, 3))]),
+    ("broadcast_arrays", lambda a, b: _joined(np.broadcast_arrays(a, b)), [_am((3, 1)), _am((2,))]),
+    ("meshgrid_xy", lambda a, b: _joined(np.meshgrid(a, b)), [_am((3,)), _am((2,))]),
+    ("meshgrid_ij_3", lambda a, b, c: _joined(np.meshgrid(a, b, c, indexing="ij")), [_am((2,)), _am((3,)), _am(())]),
+    ("meshgrid_sparse", lambda a, b: _joined(np.meshgrid(a, b, sparse=True)), [_am((3,)), _am((2,))]),
+    ("append", lambda a, b: np.append(a, b), [_am((2, 2)), _am((3,))]),
+    ("append_axis", lambda a, b: np.append(a, b, axis=-1), [_am((2, 2)), _am((2, 1))]),
+    ("insert_flat", lambda a, b: np.insert(a, [0, 3, 3], b), [_am((2, 2)), _am((3,))]),
+    ("insert_scalar_obj", lambda a, b: np.insert(a, 1, b, axis=1), [_am((3, 2)), _am((3,))]),
+    ("insert_broadcast", lambda a, b: np.insert(a, slice(0, 2), b, axis=0), [_am((3, 2)), _am(())]),
+    ("delete", lambda a: np.delete(a, [0, -1], axis=-1), [_am((2, 4))]),
+    ("delete_flat", lambda a: np.delete(a, slice(1, 4)), [_am((2, 3))]),
+    ("resize", lambda a: np.resize(a, (3, 5)), [_am((2, 3))]),
+    ("compress", lambda a: np.compress([False, True, True], a, axis=1), [_am((2, 3))]),
+    ("compress_flat", lambda a: np.compress([True, False, True], a), [_am((2, 2))]),
+    ("select", lambda a, b: np.select([a > 0.5, b < 0], [a, b * 2], default=-1.0), [_am((4, 3)), _am((3,))]),
+    # the order of the elements between the kth ones is NumPy's choice (it differs between dtypes): the cases
+    # check the kth elements and the sorted groups on either side
+    ("partition", lambda a: _partitioned(np.partition(a, 1), [1]), [_am((3, 4))]),
+    ("partition_axis0_kths", lambda a: _partitioned(np.partition(a, (0, 2), axis=0).T, [0, 2]), [_am((5, 3))]),
+    ("partition_flat", lambda a: _partitioned(np.partition(a, -2, axis=None), [4]), [_am((2, 3))]),
+    ("pad_edge", lambda a: np.pad(a, ((1, 2), (3, 0)), mode="edge"), [_am((2, 3))]),
+    ("pad_wrap", lambda a: np.pad(a, 4, mode="wrap"), [_am((3,))]),
+    ("pad_reflect", lambda a: np.pad(a, ((2, 3), (1, 1)), mode="reflect"), [_am((3, 2))]),
+    ("pad_symmetric", lambda a: np.pad(a, (5, 2), mode="symmetric"), [_am((2, 3))]),
+):
+    comp("np." + (_label.split("_")[0] if not _label.startswith("pad") else "pad_modes"), _label, _fn, _inputs, ref=_fn)
+
+# values chosen by conditions or positions that do not depend on the differentiated inputs
+_AMX = _am((2, 3))
+comp("np.extract", "mask", lambda a: np.extract(_AMX > 0, a), [_am((2, 3))], ref=lambda a: np.extract(_AMX > 0, a))
+comp(
+    "np.choose",
+    "broadcast",
+    lambda a, b, c: np.choose(np.array([[0, 2, 1], [1, 1, 0]]), [a, b, c]),
+    [_am((2, 3)), _am((3,)), _am(())],
+    ref=lambda a, b, c: np.choose(np.array([[0, 2, 1], [1, 1, 0]]), [a, b, c]),
+)
+comp(
+    "np.choose",
+    "wrap",
+    lambda a, b: np.choose(np.array([0, 3, -1]), [a, b], mode="wrap"),
+    [_am((3,)), _am((3,))],
+    ref=lambda a, b: np.choose(np.array([0, 3, -1]), [a, b], mode="wrap"),
+)
+comp(
+    "np.trim_zeros",
+    "fb",
+    lambda a: np.trim_zeros(a * np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0])),
+    [_am((6,))],
+    ref=lambda a: np.trim_zeros(a * np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0])),
+)
+_AMU = np.array([[2.5, -1.0, 2.5], [0.5, -1.0, 4.0]])
+comp(
+    "np.unique",
+    "values",
+    lambda a: np.unique(_AMU + 0 * a) * a.reshape(-1)[:4],
+    [_am((2, 3))],
+    ref=lambda a: np.unique(_AMU + 0 * a) * a.reshape(-1)[:4],
+)
+
+# np.pad's linear modes (ops/padding.py), a primitive of their own
+for _label, _pw, _kw, _shape in (
+    ("reflect_odd", ((2, 5), (1, 0)), {"mode": "reflect", "reflect_type": "odd"}, (3, 2)),
+    ("symmetric_odd", 4, {"mode": "symmetric", "reflect_type": "odd"}, (3,)),
+    ("linear_ramp", ((1, 2), (3, 1)), {"mode": "linear_ramp", "end_values": ((1.0, -2.0), (0.5, 3.0))}, (2, 3)),
+    ("mean", ((2, 1), (0, 3)), {"mode": "mean"}, (3, 4)),
+    ("mean_stat_length", (3, 2), {"mode": "mean", "stat_length": ((1, 2),)}, (2, 2, 3)),
+):
+    prim(
+        "pad_linear",
+        _label,
+        lambda x, _p=_pw, _k=_kw: np.pad(x, _p, **_k),
+        [_am(_shape)],
+        ref=lambda x, _p=_pw, _k=_kw: np.pad(x, _p, **_k),
+    )
+
+# np.pad's order-statistic modes (ops/padding.py's pad_stat), composed from max / min / median
+for _label, _pw, _kw, _shape in (
+    ("maximum", ((2, 1), (0, 3)), {"mode": "maximum"}, (3, 4)),
+    ("minimum_stat_length", (2, 3), {"mode": "minimum", "stat_length": ((2, 1), (1, 3))}, (3, 4)),
+    ("median_odd_and_even", ((1, 2), (2, 0)), {"mode": "median", "stat_length": (3, 2)}, (4, 3)),
+):
+    comp(
+        "np.pad_modes",
+        f"stat_{_label}",
+        lambda x, _p=_pw, _k=_kw: np.pad(x, _p, **_k),
+        [_am(_shape)],
+        ref=lambda x, _p=_pw, _k=_kw: np.pad(x, _p, **_k),
+    )

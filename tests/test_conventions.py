@@ -470,6 +470,22 @@ def test_ptp_of_a_constant_slice_has_zero_gradient() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------
+def test_unique_partition_select_trim_zeros() -> None:
+    _, (g,) = grads(lambda x: np.unique(x) * cr.tensor([1.0, 10.0]), [2.0, 1.0, 2.0, 1.0])
+    assert g.tolist() == [10.0, 1.0, 0.0, 0.0]  # the first occurrence of each value
+    a = np.array([3.0, 1.0, 3.0, 0.0, 3.0])
+    order = np.argpartition(a, 2)
+    _, (g,) = grads(lambda x: np.partition(x, 2), a, seed=np.arange(5.0))
+    assert g[order].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]  # argpartition's permutation, ties included
+    c1, c2 = np.array([True, True, False]), np.array([True, False, False])
+    _, (ga, gb, gd) = grads(lambda a, b, d: np.select([c1, c2], [a, b], d), [1.0, 2.0, 3.0], [4.0, 5.0, 6.0], 0.0)
+    assert ga.tolist() == [1.0, 1.0, 0.0] and gb.tolist() == [0.0, 0.0, 0.0] and float(gd) == 1.0
+    _, (g,) = grads(lambda x: np.pad(x, (1, 0), mode="maximum"), [2.0, 5.0, 5.0, 1.0])
+    assert g.tolist() == [1.0, 1.5, 1.5, 1.0]
+    _, (g,) = grads(np.trim_zeros, [0.0, 2.0, 0.0, 1.0, 0.0])
+    assert g.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]
+
+
 # Linear algebra (the "Linear algebra" table of docs/conventions.md)
 
 

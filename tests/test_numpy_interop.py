@@ -67,9 +67,9 @@ def test_plain_value_access_still_works() -> None:
 @pytest.mark.parametrize(
     "call, name",
     [
-        (lambda t: np.unique(t), "np.unique"),
+        (lambda t: np.histogram(t), "np.histogram"),
         (lambda t: np.fft.fft(t), "np.fft.fft"),
-        (lambda t: np.linalg.inv(np.diag(t)), "np.diag"),
+        (lambda t: np.bincount(t), "np.bincount"),
         (lambda t: np.add.reduce(t), "add.reduce"),
         (lambda t: np.gcd(t, 2), "gcd"),
         (lambda t: np.sum(t, dtype=np.float32), "np.sum"),

@@ -471,6 +471,52 @@ _FUNCTIONS.update(
     }
 )
 
+# -- array manipulation (ops/arrays.py: diag, stacking and splitting, rot90, insert/delete, select, unique ...) --
+from .ops import arrays as _arrays  # noqa: E402
+
+_FUNCTIONS.update(
+    {
+        np.diag: _arrays.diag,
+        np.diagflat: _arrays.diagflat,
+        np.copy: _arrays.copy,
+        np.astype: _arrays.astype_,
+        np.atleast_1d: _arrays.atleast_1d,
+        np.atleast_2d: _arrays.atleast_2d,
+        np.atleast_3d: _arrays.atleast_3d,
+        np.hstack: _arrays.hstack,
+        np.vstack: _arrays.vstack,
+        np.dstack: _arrays.dstack,
+        np.column_stack: _arrays.column_stack,
+        np.block: _arrays.block,
+        np.hsplit: _arrays.hsplit,
+        np.vsplit: _arrays.vsplit,
+        np.dsplit: _arrays.dsplit,
+        np.unstack: _arrays.unstack,
+        np.fliplr: _arrays.fliplr,
+        np.flipud: _arrays.flipud,
+        np.rot90: _arrays.rot90,
+        np.broadcast_arrays: _arrays.broadcast_arrays,
+        np.meshgrid: _arrays.meshgrid,
+        np.append: _arrays.append,
+        np.insert: _arrays.insert,
+        np.delete: _arrays.delete,
+        np.resize: _arrays.resize,
+        np.compress: _arrays.compress,
+        np.extract: _arrays.extract,
+        np.select: _arrays.select,
+        np.choose: _arrays.choose,
+        np.trim_zeros: _arrays.trim_zeros,
+        np.partition: _arrays.partition,
+        np.unique: _arrays.unique,
+        np.unique_values: _arrays.unique_values,
+        np.unique_counts: _arrays.unique_counts,
+        np.unique_inverse: _arrays.unique_inverse,
+        np.unique_all: _arrays.unique_all,
+    }
+)
+if hasattr(np, "row_stack"):  # deprecated in NumPy 2.0, gone later
+    _FUNCTIONS[np.row_stack] = _arrays.row_stack
+
 # functions whose results carry no gradient (shapes, booleans, indices, fresh constants): they run on values
 _NO_GRADIENT = {
     np.shape,

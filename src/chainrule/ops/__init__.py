@@ -139,6 +139,45 @@ from .polynomial import polyval, vander
 from .vecproducts import matvec, vecmat
 from .solvers import cond, lstsq, tensorinv, tensorsolve
 
+# NumPy's array-manipulation functions, composed from the shape primitives (ops/arrays.py)
+from .arrays import (
+    append,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    block,
+    broadcast_arrays,
+    choose,
+    column_stack,
+    compress,
+    copy,
+    delete,
+    diag,
+    diagflat,
+    dsplit,
+    dstack,
+    extract,
+    fliplr,
+    flipud,
+    hsplit,
+    hstack,
+    insert,
+    meshgrid,
+    partition,
+    resize,
+    rot90,
+    select,
+    trim_zeros,
+    unique,
+    unique_all,
+    unique_counts,
+    unique_inverse,
+    unique_values,
+    unstack,
+    vsplit,
+    vstack,
+)
+
 abs = absolute
 neg = negative
 true_divide = divide

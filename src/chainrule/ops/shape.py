@@ -436,10 +436,42 @@ _pad = defprim(
 )
 
 
-def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Any:
-    """Pad with a constant (as ``np.pad(..., mode="constant")``)."""
+# the modes whose every padded element is a copy of one input element (reflect_type 'even')
+_COPYING_MODES = ("edge", "wrap", "reflect", "symmetric")
+
+
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0, **kwargs: Any) -> Any:
+    """Pad with a constant (as ``np.pad(..., mode="constant")``) or, with ``mode`` ``'edge'``, ``'wrap'``,
+    ``'reflect'`` or ``'symmetric'``, with copies of the input's own elements: their gradients add up. The
+    linear modes (``reflect_type='odd'``, ``'linear_ramp'``, ``'mean'``) and ``'maximum'``, ``'minimum'``,
+    ``'median'`` are ``ops/padding.py``'s."""
     if mode != "constant":
-        raise UnsupportedArgumentError(f"pad: only mode='constant' is differentiable here, got mode={mode!r}")
+        if mode in ("linear_ramp", "mean") or (mode in _COPYING_MODES and kwargs.get("reflect_type") == "odd"):
+            from .padding import pad_linear  # (padding's rules use ops that import this module)
+
+            if constant_values != 0:
+                kwargs["constant_values"] = constant_values  # (NumPy refuses it for these modes: its error)
+            return pad_linear(x, pad_width, mode, **kwargs)
+        if mode in ("maximum", "minimum", "median"):
+            from .padding import pad_stat
+
+            if constant_values != 0:
+                kwargs["constant_values"] = constant_values
+            return pad_stat(x, pad_width, mode, **kwargs)
+        if mode not in _COPYING_MODES or kwargs.get("reflect_type", "even") != "even":
+            why = f"mode={mode!r}" + (f", reflect_type={kwargs['reflect_type']!r}" if "reflect_type" in kwargs else "")
+            raise UnsupportedArgumentError(
+                f"pad: {why} is not differentiable here; use mode='constant', 'edge', 'wrap', 'reflect', "
+                "'symmetric', 'linear_ramp', 'mean', 'maximum', 'minimum' or 'median'"
+            )
+        if constant_values != 0:
+            kwargs["constant_values"] = constant_values  # (NumPy refuses it for these modes: its error)
+        shape = shape_of(x)
+        numbers = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.intp).reshape(shape)
+        # NumPy pads the element numbers: each padded element's number says which input element it copies
+        return getitem(ravel(x), np.pad(numbers, pad_width, mode=mode, **kwargs))
+    if kwargs:
+        raise InvalidArgumentError(f"pad: unsupported keyword arguments for mode 'constant': {set(kwargs)}")
     shape = shape_of(x)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2)) if len(shape) else np.zeros((0, 2), int)
     return _pad(x, pad_width=tuple(map(tuple, widths.tolist())), constant_values=constant_values)

@@ -1,0 +1,153 @@
+"""``np.pad``'s linear modes: ``'reflect'`` / ``'symmetric'`` with ``reflect_type='odd'``, ``'linear_ramp'`` and
+``'mean'``, and its order-statistic modes ``'maximum'``, ``'minimum'``, ``'median'`` (the copying modes are a gather
+in ``shape.pad``; ``'constant'`` is the ``pad`` primitive).
+
+NumPy pads one axis after the other, and along an axis every lane (1-D slice) is padded by the same rule, which
+for these modes is linear in the lane (affine for ``linear_ramp``: its ``end_values`` are constants). So the
+padding of axis ``k`` is the matrix ``M_k`` (``out_lane = M_k @ lane``), and NumPy gives it: ``M_k`` is
+``np.pad`` of the identity matrix along its first axis, with axis ``k``'s widths and options (``end_values``
+set to 0). The forward is ``np.pad`` itself (NumPy's values); the gradient applies the transposes:
+
+=============================  =============================================================
+op                             rule
+=============================  =============================================================
+pad_linear(x)                  vjp: g @ M_k along each padded axis k, the last axis first;
+                               jvp: pad_linear(t) with end_values 0
+pad_stat(x) (composite)        per axis, NumPy's order: max / min / median of the stat_length
+                               elements at each end (ties and NaN as those reductions), broadcast
+                               over the padding and concatenated
+=============================  =============================================================
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ..errors import UnsupportedArgumentError
+from ..tensor import Tensor
+from ._base import data_of, defprim, shape_of
+from .elementwise import multiply
+from .linalg import matmul
+from .reduce import max as _max
+from .reduce import min as _min
+from .shape import broadcast_to, concatenate, getitem, moveaxis
+from .stats import median
+
+#: the modes that are linear in the input (with reflect_type='odd' for reflect / symmetric)
+LINEAR_MODES = ("reflect", "symmetric", "linear_ramp", "mean")
+#: the modes that pad with an order statistic of the elements at each end
+STAT_MODES = {"maximum": _max, "minimum": _min, "median": median}
+
+
+def _pairs(x: Any, ndim: int, as_index: bool = False) -> list:
+    """A per-axis option as ``ndim`` (before, after) pairs, as np.pad reads it: one number for every side, one pair
+    for every axis, or one pair per axis; widths and lengths (``as_index``) rounded to integers and never negative."""
+    if x is None:
+        return [(None, None)] * ndim
+    a = np.array(x)
+    if as_index:
+        a = np.round(a).astype(np.intp)
+    if a.ndim < 3 and (a.size == 1 or (a.size == 2 and a.shape != (2, 1))):  # one number, one (before, after) pair
+        a = a.ravel()
+        if as_index and a.min() < 0:
+            raise ValueError("index can't contain negative values")
+        return [(a[0], a[-1])] * ndim
+    if as_index and a.size and a.min() < 0:
+        raise ValueError("index can't contain negative values")
+    return [tuple(p) for p in np.broadcast_to(a, (ndim, 2)).tolist()]
+
+
+def _matrices(shape: tuple[int, ...], pad_width: Any, mode: str, options: dict) -> list[tuple[int, np.ndarray]]:
+    """``(axis, M)`` for every padded axis: ``M`` (padded length x length) pads one lane along that axis."""
+    nd = len(shape)
+    widths = _pairs(pad_width, nd, as_index=True)
+    per_axis = {}
+    for key, value in options.items():
+        if key == "reflect_type" or (key == "stat_length" and value is None):
+            continue
+        per_axis[key] = _pairs(value, nd, as_index=key == "stat_length")
+    out = []
+    for axis, (lo, hi) in enumerate(widths):
+        if lo == 0 and hi == 0:
+            continue
+        kwargs = {key: (pairs[axis], pairs[axis]) for key, pairs in per_axis.items()}
+        if "end_values" in kwargs or mode == "linear_ramp":
+            kwargs["end_values"] = 0  # the constant part of the ramp is not the input's
+        if "reflect_type" in options:
+            kwargs["reflect_type"] = options["reflect_type"]
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            m = np.pad(np.eye(shape[axis]), ((lo, hi), (0, 0)), mode=mode, **kwargs)
+        # the mean of stat_length=0 elements is NaN, a constant: it does not depend on the input
+        out.append((axis, np.where(np.isnan(m), 0.0, m)))
+    return out
+
+
+def _pad_linear_forward(x: np.ndarray, pad_width: Any, mode: str, options: dict) -> np.ndarray:
+    return np.pad(x, pad_width, mode=mode, **options)
+
+
+def _pad_linear_vjp(g: Any, ans: Any, x: Any, pad_width: Any, mode: str, options: dict) -> Any:
+    dtype = np.result_type(data_of(g))
+    for axis, m in reversed(_matrices(shape_of(x), pad_width, mode, options)):
+        g = moveaxis(matmul(moveaxis(g, axis, -1), m.astype(dtype, copy=False)), -1, axis)
+    return g
+
+
+def _pad_linear_jvp(t: Any, ans: Any, x: Any, pad_width: Any, mode: str, options: dict) -> Any:
+    if mode == "linear_ramp":
+        options = {**options, "end_values": 0}
+    return _pad_linear(t, pad_width=pad_width, mode=mode, options=options)
+
+
+_pad_linear = defprim("pad_linear", _pad_linear_forward, vjp=_pad_linear_vjp, jvp=_pad_linear_jvp)
+
+
+def pad_linear(x: Any, pad_width: Any, mode: str, **options: Any) -> Any:
+    """``np.pad(x, pad_width, mode, **options)`` for the linear modes (``LINEAR_MODES``; reflect and symmetric
+    with ``reflect_type='odd'``)."""
+    if mode not in LINEAR_MODES:
+        raise UnsupportedArgumentError(f"pad: mode={mode!r} is not a linear mode")
+    x_data = np.asarray(data_of(x))
+    if x_data.dtype.kind not in "fc":  # an integer or boolean input is a constant, and so is its padding
+        out = np.pad(x_data, pad_width, mode=mode, **options)
+        return Tensor._wrap(out, None, False) if isinstance(x, Tensor) else out
+    return _pad_linear(x, pad_width=pad_width, mode=mode, options=options)
+
+
+def pad_stat(x: Any, pad_width: Any, mode: str, **options: Any) -> Any:
+    """``np.pad(x, pad_width, mode, stat_length=...)`` for ``mode`` ``'maximum'``, ``'minimum'`` or ``'median'``:
+    composed from the reductions, axis after axis as NumPy pads (the padded value is the reduction of the first /
+    last ``stat_length`` elements of each lane; ties and NaN get those reductions' gradients)."""
+    x_data = np.asarray(data_of(x))
+    out = np.pad(x_data, pad_width, mode=mode, **options)  # NumPy's checks and errors
+    stat_length = options.get("stat_length")
+    if x_data.dtype.kind not in "fc" or not isinstance(x, Tensor):  # (integers are constants; NumPy rounds)
+        return Tensor._wrap(out, None, False) if isinstance(x, Tensor) else out
+    reduce = STAT_MODES[mode]
+    nd = x_data.ndim
+    widths = _pairs(pad_width, nd, as_index=True)
+    lengths = _pairs(stat_length, nd, as_index=True)
+    y = multiply(x, 1)  # (a new node, also where nothing is padded)
+    for axis, ((lo, hi), (left_len, right_len)) in enumerate(zip(widths, lengths, strict=True)):
+        if lo == 0 and hi == 0:
+            continue
+        n = x_data.shape[axis]
+        left_len = n if left_len is None or n < left_len else left_len
+        right_len = n if right_len is None or n < right_len else right_len
+        lead = (slice(None),) * axis
+        left = reduce(getitem(y, (*lead, slice(0, left_len))), axis=axis, keepdims=True)
+        same = left_len == right_len == n
+        right = left if same else reduce(getitem(y, (*lead, slice(n - right_len, n))), axis=axis, keepdims=True)
+        shape = list(shape_of(y))
+        parts = []
+        if lo:
+            parts.append(broadcast_to(left, tuple(shape[:axis] + [lo] + shape[axis + 1 :])))
+        parts.append(y)
+        if hi:
+            parts.append(broadcast_to(right, tuple(shape[:axis] + [hi] + shape[axis + 1 :])))
+        y = concatenate(parts, axis=axis)
+    return y
