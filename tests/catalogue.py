@@ -1790,3 +1790,115 @@ prim(
     [_la((2, 3)), _la((3, 2))],
     ref=lambda a, b: np.einsum("...j,j...", a, b),
 )
+
+# ---------------------------------------------------------------------------------------------------
+# Reductions with NumPy's dtype=, initial=, where= (ops/reduce_options.py, ops/nanstats.py)
+
+_RO = np.random.default_rng(20_261_204)
+
+
+def _ro_mask(shape: tuple[int, ...]) -> np.ndarray:
+    """A where= mask with a selected element in every slice over any axes: each position with an index 0 is on."""
+    m = np.array(_RO.random(shape) > 0.45)
+    for a in range(m.ndim):
+        m[(slice(None),) * a + (0,)] = True
+    return m if m.ndim else np.array(True)
+
+
+_RO_SHAPES = [((), None), ((5,), None), ((5,), -1), ((3, 4), 0), ((3, 4), (0, 1)), ((2, 3, 4), (0, 2)), ((2, 3, 4), 1)]
+for _shape, _axis in _RO_SHAPES:
+    _m = _ro_mask(_shape)
+    _row = _ro_mask(_shape[-1:]) if _shape else np.array(True)
+    for _keep in (False, True):
+        _lab = f"{_s(_shape)},axis={_axis},keepdims={_keep}"
+        for _kw in ({"where": _m}, {"where": _row, "initial": 1.5}, {"dtype": np.float64, "initial": -0.5}):
+            _kl = ",".join(sorted(_kw))
+            prim(
+                "sum_options",
+                f"{_lab},{_kl}",
+                lambda x, _a=_axis, _k=_keep, _o=_kw: cr.sum(x, axis=_a, keepdims=_k, **_o),
+                [normal(_shape)],
+                ref=lambda x, _a=_axis, _k=_keep, _o=_kw: np.sum(x, axis=_a, keepdims=_k, **_o),
+            )
+            prim(
+                "prod_options",
+                f"{_lab},{_kl}",
+                lambda x, _a=_axis, _k=_keep, _o=_kw: cr.prod(x, axis=_a, keepdims=_k, **_o),
+                [positive(_shape)],
+                ref=lambda x, _a=_axis, _k=_keep, _o=_kw: np.prod(x, axis=_a, keepdims=_k, **_o),
+            )
+        # (a mask along the last axis alone leaves whole slices empty unless that axis is reduced)
+        _last = _axis is None or len(_shape) - 1 in np.atleast_1d(np.array(_axis) % len(_shape))
+        for _kw in ({"where": _m}, {"where": _row if _last else _m[..., ::-1]}, {"dtype": np.float64, "where": _m}):
+            _kl = ",".join(sorted(_kw))
+            prim(
+                "mean_options",
+                f"{_lab},{_kl}",
+                lambda x, _a=_axis, _k=_keep, _o=_kw: cr.mean(x, axis=_a, keepdims=_k, **_o),
+                [normal(_shape)],
+                ref=lambda x, _a=_axis, _k=_keep, _o=_kw: np.mean(x, axis=_a, keepdims=_k, **_o),
+            )
+            for _name in ("var", "std"):
+                comp(
+                    f"{_name}_options",
+                    f"{_lab},{_kl}",
+                    lambda x, _a=_axis, _k=_keep, _o=_kw, _n=_name: getattr(cr, _n)(x, axis=_a, keepdims=_k, **_o),
+                    [distinct(_shape) if _shape else np.array(0.3)],
+                    ref=lambda x, _a=_axis, _k=_keep, _o=_kw, _n=_name: getattr(np, _n)(x, axis=_a, keepdims=_k, **_o),
+                )
+        for _name in ("max", "min", "nanmax", "nanmin"):
+            for _kw in ({"where": _m, "initial": -50.0 if "max" in _name else 50.0}, {"initial": 0.0}):
+                _kl = ",".join(sorted(_kw))
+                prim(
+                    "extreme_options",
+                    f"{_name},{_lab},{_kl}",
+                    lambda x, _a=_axis, _k=_keep, _o=_kw, _n=_name: getattr(cr, _n)(x, axis=_a, keepdims=_k, **_o),
+                    [distinct(_shape) + 0.1 if _shape else np.array(-0.6)],
+                    ref=lambda x, _a=_axis, _k=_keep, _o=_kw, _n=_name: getattr(np, _n)(x, axis=_a, keepdims=_k, **_o),
+                )
+    for _name in ("nansum", "nanmean"):
+        comp(
+            f"{_name}_options",
+            f"{_s(_shape)},axis={_axis}",
+            lambda x, _a=_axis, _w=_m, _n=_name: getattr(cr, _n)(x, axis=_a, where=_w),
+            [normal(_shape)],
+            ref=lambda x, _a=_axis, _w=_m, _n=_name: getattr(np, _n)(x, axis=_a, where=_w),
+        )
+_xnan_m = np.array([[True, True, False, True], [True, True, True, False], [True, True, True, True]])
+for _name in ("nansum", "nanmean"):
+    comp(
+        f"{_name}_options",
+        "nan_where_axis1",
+        lambda x, _n=_name: getattr(cr, _n)(x, axis=1, where=_xnan_m),
+        [_xnan.copy()],
+        ref=lambda x, _n=_name: getattr(np, _n)(x, axis=1, where=_xnan_m),
+    )
+for _name in ("nanmax", "nanmin"):
+    prim(
+        "extreme_options",
+        f"{_name},nan_where_axis0",
+        lambda x, _n=_name: getattr(cr, _n)(x, axis=0, where=_xnan_m, initial=0.0 if _n == "nanmax" else 0.01),
+        [_xnan.copy()],
+        ref=lambda x, _n=_name: getattr(np, _n)(x, axis=0, where=_xnan_m, initial=0.0 if _n == "nanmax" else 0.01),
+    )
+prim(
+    "sum_options",
+    "np_dispatch_positional_dtype",
+    lambda x: np.sum(x, 0, np.float64),
+    [normal((3, 2))],
+    ref=lambda x: np.sum(x, 0, np.float64),
+)
+prim(
+    "mean_options",
+    "np_dispatch",
+    lambda x: np.mean(x, axis=1, where=np.array([True, False, True])),
+    [normal((2, 3))],
+    ref=lambda x: np.mean(x, axis=1, where=np.array([True, False, True])),
+)
+comp(
+    "var_options",
+    "ddof_where_np_dispatch",
+    lambda x: np.var(x, axis=1, ddof=1, where=np.array([True, True, False, True])),
+    [distinct((2, 4))],
+    ref=lambda x: np.var(x, axis=1, ddof=1, where=np.array([True, True, False, True])),
+)

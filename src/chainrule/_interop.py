@@ -274,6 +274,100 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.sinc: ops.sinc,
 }
 
+# -- reductions and statistics with NumPy's full signatures (dtype=, initial=, where= ...) ------------------
+# (ops/reduce_options.py, ops/nanstats.py): NumPy's positional order, so np.sum(t, 0, np.float64) reads the dtype
+_NV = np._NoValue
+
+
+def _no_out(name: str, out: Any) -> None:
+    if out is not None:
+        raise _unsupported(f"np.{name}(..., out=...)", " (out= would write around the graph; use the returned tensor)")
+
+
+def _kd(keepdims: Any) -> bool:
+    return False if keepdims is _NV else keepdims
+
+
+def _opt(**kw: Any) -> dict:
+    """The options that were given (NumPy's "no value" left out, so the chainrule defaults apply)."""
+    return {k: v for k, v in kw.items() if v is not _NV}
+
+
+def _np_sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
+            where: Any = _NV) -> Any:  # fmt: skip
+    _no_out("sum", out)
+    return ops.sum(a, axis, _kd(keepdims), dtype=dtype, **_opt(initial=initial, where=where))
+
+
+def _np_prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
+             where: Any = _NV) -> Any:  # fmt: skip
+    _no_out("prod", out)
+    return ops.prod(a, axis, _kd(keepdims), dtype=dtype, **_opt(initial=initial, where=where))
+
+
+def _np_mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, *,
+             where: Any = _NV) -> Any:  # fmt: skip
+    _no_out("mean", out)
+    return ops.mean(a, axis, _kd(keepdims), dtype=dtype, **_opt(where=where))
+
+
+def _np_extreme(op: Callable[..., Any], name: str) -> Callable[..., Any]:
+    def call(a: Any, axis: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
+             where: Any = _NV) -> Any:  # fmt: skip
+        _no_out(name, out)
+        return op(a, axis, _kd(keepdims), **_opt(initial=initial, where=where))
+
+    call.__name__ = name
+    return call
+
+
+def _np_spread(op: Callable[..., Any], name: str) -> Callable[..., Any]:
+    def call(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0, keepdims: Any = _NV, *,
+             where: Any = _NV, mean: Any = _NV, correction: Any = _NV) -> Any:  # fmt: skip
+        _no_out(name, out)
+        return op(a, axis, ddof, _kd(keepdims), dtype=dtype, **_opt(where=where, mean=mean, correction=correction))
+
+    call.__name__ = name
+    return call
+
+
+def _np_nansum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
+               where: Any = _NV) -> Any:  # fmt: skip
+    _no_out("nansum", out)
+    return ops.nansum(a, axis, _kd(keepdims), dtype=dtype, **_opt(initial=initial, where=where))
+
+
+def _np_nanmean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, *,
+                where: Any = _NV) -> Any:  # fmt: skip
+    _no_out("nanmean", out)
+    return ops.nanmean(a, axis, _kd(keepdims), dtype=dtype, **_opt(where=where))
+
+
+def _np_ptp(a: Any, axis: Any = None, out: Any = None, keepdims: Any = _NV) -> Any:
+    _no_out("ptp", out)
+    return ops.ptp(a, axis, _kd(keepdims))
+
+
+_FUNCTIONS.update(
+    {
+        np.sum: _np_sum,
+        np.prod: _np_prod,
+        np.mean: _np_mean,
+        np.max: _np_extreme(ops.max, "max"),
+        np.amax: _np_extreme(ops.max, "amax"),
+        np.min: _np_extreme(ops.min, "min"),
+        np.amin: _np_extreme(ops.min, "amin"),
+        np.nanmax: _np_extreme(ops.nanmax, "nanmax"),
+        np.nanmin: _np_extreme(ops.nanmin, "nanmin"),
+        np.var: _np_spread(ops.var, "var"),
+        np.std: _np_spread(ops.std, "std"),
+        np.nansum: _np_nansum,
+        np.nanmean: _np_nanmean,
+        np.ptp: _np_ptp,
+    }
+)
+
+
 # functions whose results carry no gradient (shapes, booleans, indices, fresh constants): they run on values
 _NO_GRADIENT = {
     np.shape,
