@@ -239,3 +239,21 @@ def test_methods_take_the_options() -> None:
     y = x.sum(axis=0, where=np.array([[True, False], [True, True]]))
     np.testing.assert_array_equal(y.data, [4.0, 4.0])
     assert x.max(initial=10.0).item() == 10.0
+
+
+def test_plain_calls_keep_the_plain_primitives() -> None:
+    x = cr.tensor(np.ones((2, 3)), requires_grad=True)
+    for call, name in (
+        (lambda: np.sum(x, axis=0), "sum"),
+        (lambda: np.sum(x, dtype=None), "sum"),
+        (lambda: cr.sum(x), "sum"),
+        (lambda: x.sum(), "sum"),
+        (lambda: np.mean(x, 1, None, None, True), "mean"),
+        (lambda: np.prod(x), "prod"),
+        (lambda: np.max(x, axis=1), "max"),
+        (lambda: np.min(x), "min"),
+        (lambda: np.std(x), "std"),
+        (lambda: np.sum(x, where=np.ones(3, bool)), "sum_options"),
+        (lambda: np.max(x, initial=0.0), "extreme_options"),
+    ):
+        assert call().node.prim.name == name

@@ -289,26 +289,26 @@ def _kd(keepdims: Any) -> bool:
 
 
 def _opt(**kw: Any) -> dict:
-    """The options that were given (NumPy's "no value" left out, so the chainrule defaults apply)."""
-    return {k: v for k, v in kw.items() if v is not _NV}
+    """The options that were given (NumPy's "no value", and dtype=None, left out: a plain call stays plain)."""
+    return {k: v for k, v in kw.items() if v is not _NV and not (k == "dtype" and v is None)}
 
 
 def _np_sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
             where: Any = _NV) -> Any:  # fmt: skip
     _no_out("sum", out)
-    return ops.sum(a, axis, _kd(keepdims), dtype=dtype, **_opt(initial=initial, where=where))
+    return ops.sum(a, axis, _kd(keepdims), **_opt(dtype=dtype, initial=initial, where=where))
 
 
 def _np_prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
              where: Any = _NV) -> Any:  # fmt: skip
     _no_out("prod", out)
-    return ops.prod(a, axis, _kd(keepdims), dtype=dtype, **_opt(initial=initial, where=where))
+    return ops.prod(a, axis, _kd(keepdims), **_opt(dtype=dtype, initial=initial, where=where))
 
 
 def _np_mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, *,
              where: Any = _NV) -> Any:  # fmt: skip
     _no_out("mean", out)
-    return ops.mean(a, axis, _kd(keepdims), dtype=dtype, **_opt(where=where))
+    return ops.mean(a, axis, _kd(keepdims), **_opt(dtype=dtype, where=where))
 
 
 def _np_extreme(op: Callable[..., Any], name: str) -> Callable[..., Any]:
@@ -325,7 +325,7 @@ def _np_spread(op: Callable[..., Any], name: str) -> Callable[..., Any]:
     def call(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0, keepdims: Any = _NV, *,
              where: Any = _NV, mean: Any = _NV, correction: Any = _NV) -> Any:  # fmt: skip
         _no_out(name, out)
-        return op(a, axis, ddof, _kd(keepdims), dtype=dtype, **_opt(where=where, mean=mean, correction=correction))
+        return op(a, axis, ddof, _kd(keepdims), **_opt(dtype=dtype, where=where, mean=mean, correction=correction))
 
     call.__name__ = name
     return call
@@ -334,13 +334,13 @@ def _np_spread(op: Callable[..., Any], name: str) -> Callable[..., Any]:
 def _np_nansum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
                where: Any = _NV) -> Any:  # fmt: skip
     _no_out("nansum", out)
-    return ops.nansum(a, axis, _kd(keepdims), dtype=dtype, **_opt(initial=initial, where=where))
+    return ops.nansum(a, axis, _kd(keepdims), **_opt(dtype=dtype, initial=initial, where=where))
 
 
 def _np_nanmean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, *,
                 where: Any = _NV) -> Any:  # fmt: skip
     _no_out("nanmean", out)
-    return ops.nanmean(a, axis, _kd(keepdims), dtype=dtype, **_opt(where=where))
+    return ops.nanmean(a, axis, _kd(keepdims), **_opt(dtype=dtype, where=where))
 
 
 def _np_ptp(a: Any, axis: Any = None, out: Any = None, keepdims: Any = _NV) -> Any:

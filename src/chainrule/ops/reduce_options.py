@@ -22,6 +22,7 @@ The gradient comes back in the input's dtype (``sum(float32, dtype=float64)`` gi
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import Any
 
@@ -102,9 +103,7 @@ def _osum_jvp(t: Any, ans: Any, x: Any, axis: Any, keepdims: bool, dtype: Any, i
 _osum = defprim("sum_options", _osum_forward, vjp=_osum_vjp, jvp=_osum_jvp)
 
 
-def sum(  # noqa: A001 - NumPy's name
-    x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None, initial: Any = _NoValue, where: Any = True
-) -> Any:
+def sum(x: Any, axis: Any = None, keepdims: bool = False, **options: Any) -> Any:  # noqa: A001 - NumPy's name
     """Sum of elements over ``axis`` (None: all; int or tuple, negatives allowed), with NumPy's options: ``dtype``
     to sum in (the gradient comes back in the input's dtype), ``initial`` (a constant added) and ``where`` (a
     boolean mask broadcastable to ``x``: only the selected elements are summed; the others get gradient 0).
@@ -113,8 +112,14 @@ def sum(  # noqa: A001 - NumPy's name
     >>> cr.sum(cr.tensor([1.0, 2.0, 3.0]), where=np.array([True, False, True]), initial=10.0)
     tensor(14.)
     """
-    if dtype is None and initial is _NoValue and where is True:
+    if not options:  # (the options gathered in a dict: the one test a plain call pays, the cheapest there is)
         return _sum(x, axis=_axis_param(axis), keepdims=keepdims)
+    return _sum_options(x, axis, keepdims, **options)
+
+
+def _sum_options(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None, initial: Any = _NoValue, where: Any = True
+) -> Any:
     dtype = _dtype_param(dtype)
     if dtype is not None and dtype.kind not in "fc":
         x, dtype = astype(x, dtype), None  # (summed as integers: NumPy casts each element first; no gradient)
@@ -161,7 +166,7 @@ def _omean_jvp(t: Any, ans: Any, x: Any, axis: Any, keepdims: bool, dtype: Any, 
 _omean = defprim("mean_options", _omean_forward, vjp=_omean_vjp, jvp=_omean_jvp)
 
 
-def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None, where: Any = True) -> Any:
+def mean(x: Any, axis: Any = None, keepdims: bool = False, **options: Any) -> Any:
     """Arithmetic mean over ``axis``, with NumPy's ``dtype`` and ``where`` (each slice is divided by its number
     of selected elements; a slice with none gives NaN, as NumPy, and masked-out elements get gradient 0).
 
@@ -169,8 +174,12 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None,
     >>> cr.mean(cr.tensor([1.0, 2.0, 6.0]), where=np.array([True, False, True]))
     tensor(3.5)
     """
-    if dtype is None and where is True:
+    if not options:
         return _mean(x, axis=_axis_param(axis), keepdims=keepdims)
+    return _mean_options(x, axis, keepdims, **options)
+
+
+def _mean_options(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None, where: Any = True) -> Any:
     dtype = _dtype_param(dtype)
     if dtype is not None and dtype.kind not in "fc":  # a mean in integers: NumPy's values, no gradient
         out = np.mean(data_of(x), axis=_axis_param(axis), dtype=dtype, keepdims=keepdims, where=_where_param(where))
@@ -215,9 +224,7 @@ def _oprod_jvp(t: Any, ans: Any, x: Any, axis: Any, keepdims: bool, dtype: Any, 
 _oprod = defprim("prod_options", _oprod_forward, vjp=_oprod_vjp, jvp=_oprod_jvp)
 
 
-def prod(
-    x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None, initial: Any = _NoValue, where: Any = True
-) -> Any:
+def prod(x: Any, axis: Any = None, keepdims: bool = False, **options: Any) -> Any:
     """Product of elements over ``axis``, with NumPy's ``dtype``, ``initial`` (a constant factor) and ``where``
     (masked-out elements count as 1 and get gradient 0); exact when some elements are zero.
 
@@ -225,8 +232,14 @@ def prod(
     >>> cr.prod(cr.tensor([2.0, 5.0, 3.0]), where=np.array([True, False, True]), initial=2.0)
     tensor(12.)
     """
-    if dtype is None and initial is _NoValue and where is True:
+    if not options:
         return _prod(x, axis=_axis_param(axis), keepdims=keepdims)
+    return _prod_options(x, axis, keepdims, **options)
+
+
+def _prod_options(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = None, initial: Any = _NoValue, where: Any = True
+) -> Any:
     dtype = _dtype_param(dtype)
     if dtype is not None and dtype.kind not in "fc":
         x, dtype = astype(x, dtype), None
@@ -279,7 +292,7 @@ def _extreme(kind: str, x: Any, axis: Any, keepdims: bool, initial: Any, where: 
     return _oext(x, kind=kind, axis=_axis_param(axis), keepdims=keepdims, initial=initial, where=_where_param(where))
 
 
-def max(x: Any, axis: Any = None, keepdims: bool = False, *, initial: Any = _NoValue, where: Any = True) -> Any:  # noqa: A001
+def max(x: Any, axis: Any = None, keepdims: bool = False, **options: Any) -> Any:  # noqa: A001
     """Largest element over ``axis``; ties share the gradient evenly. NumPy's ``initial`` competes as one more
     element (tied with the result it takes its share, so the tied elements get ``g / (k + 1)``); ``where`` selects
     the elements that take part (the others get gradient 0; a slice with none needs ``initial``, as in NumPy).
@@ -288,16 +301,31 @@ def max(x: Any, axis: Any = None, keepdims: bool = False, *, initial: Any = _NoV
     >>> cr.max(cr.tensor([1.0, 7.0, 3.0]), where=np.array([True, False, True]), initial=0.0)
     tensor(3.)
     """
-    if initial is _NoValue and where is True:
+    if not options:
         return _max(x, axis=_axis_param(axis), keepdims=keepdims)
-    return _extreme("max", x, axis, keepdims, initial, where)
+    return _extreme_options("max", x, axis, keepdims, **options)
 
 
-def min(x: Any, axis: Any = None, keepdims: bool = False, *, initial: Any = _NoValue, where: Any = True) -> Any:  # noqa: A001
+def min(x: Any, axis: Any = None, keepdims: bool = False, **options: Any) -> Any:  # noqa: A001
     """Smallest element over ``axis``, with NumPy's ``initial`` and ``where`` (see :func:`max`)."""
-    if initial is _NoValue and where is True:
+    if not options:
         return _min(x, axis=_axis_param(axis), keepdims=keepdims)
-    return _extreme("min", x, axis, keepdims, initial, where)
+    return _extreme_options("min", x, axis, keepdims, **options)
+
+
+def _extreme_options(
+    kind: str, x: Any, axis: Any = None, keepdims: bool = False, *, initial: Any = _NoValue, where: Any = True
+) -> Any:
+    return _extreme(kind, x, axis, keepdims, initial, where)
+
+
+# what help() and inspect show: the options by name
+for _public, _full in ((sum, _sum_options), (mean, _mean_options), (prod, _prod_options)):
+    _public.__signature__ = inspect.signature(_full)
+for _public in (max, min):
+    _public.__signature__ = inspect.signature(_extreme_options).replace(
+        parameters=list(inspect.signature(_extreme_options).parameters.values())[1:]
+    )
 
 
 amax = max
