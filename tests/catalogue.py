@@ -1902,3 +1902,74 @@ comp(
     [distinct((2, 4))],
     ref=lambda x: np.var(x, axis=1, ddof=1, where=np.array([True, True, False, True])),
 )
+
+# ---------------------------------------------------------------------------------------------------
+# average, cov, corrcoef (ops/averages.py): composed; differentiable in the data and in the weights
+
+for _shape, _axis, _wshape in (
+    ((), None, ()),
+    ((5,), None, (5,)),
+    ((3, 4), 1, (4,)),
+    ((3, 4), -2, (3,)),
+    ((3, 4), None, (3, 4)),
+    ((2, 3, 4), (0, 2), (2, 4)),
+    ((2, 3, 4), (2, 0), (4, 2)),
+):
+    for _keep in (False, True):
+        comp(
+            "average",
+            f"{_s(_shape)},axis={_axis},keepdims={_keep}",
+            lambda a, w, _a=_axis, _k=_keep: cr.average(a, axis=_a, weights=w, keepdims=_k),
+            [normal(_shape), positive(_wshape)],
+            ref=lambda a, w, _a=_axis, _k=_keep: np.average(a, axis=_a, weights=w, keepdims=_k),
+        )
+    comp(
+        "average",
+        f"{_s(_shape)},axis={_axis},unweighted",
+        lambda a, _a=_axis: cr.average(a, axis=_a),
+        [normal(_shape)],
+        ref=lambda a, _a=_axis: np.average(a, axis=_a),
+    )
+comp(
+    "average",
+    "returned_np_dispatch",
+    lambda a, w: np.average(a, axis=0, weights=w, returned=True)[0] * np.average(a, 0, w, True)[1],
+    [normal((3, 2)), positive((3,))],
+    ref=lambda a, w: np.average(a, axis=0, weights=w, returned=True)[0] * np.average(a, 0, w, True)[1],
+)
+_cw = np.array([1.0, 2.0, 1.0, 3.0, 2.0])
+for _label, _kw in (
+    ("plain", {}),
+    ("rowvar_false", {"rowvar": False}),
+    ("bias", {"bias": True}),
+    ("ddof2", {"ddof": 2}),
+    ("fweights", {"fweights": _cw}),
+    ("fweights_aweights_ddof1", {"fweights": _cw, "aweights": _cw[::-1] / 3}),
+    ("aweights_ddof0", {"aweights": _cw / 2, "ddof": 0}),
+):
+    _shape = (5, 3) if _kw.get("rowvar") is False else (3, 5)
+    comp(
+        "cov",
+        _label,
+        lambda m, _o=_kw: cr.cov(m, **{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in _o.items()}),
+        [normal(_shape)],
+        ref=lambda m, _o=_kw: np.cov(m, **{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in _o.items()}),
+    )
+comp("cov", "vector_and_y", lambda x, y: np.cov(x, y), [normal((5,)), normal((5,))], ref=lambda x, y: np.cov(x, y))
+comp("cov", "one_row", lambda x: cr.cov(x), [normal((1, 4))], ref=np.cov)
+comp(
+    "cov",
+    "aweights_tensor",
+    lambda m, w: cr.cov(m, aweights=w, ddof=1),
+    [normal((2, 5)), positive((5,))],
+    ref=lambda m, w: np.cov(m, aweights=w.copy(), ddof=1),
+)
+comp("corrcoef", "matrix", lambda x: cr.corrcoef(x), [normal((3, 6))], ref=np.corrcoef)
+comp(
+    "corrcoef",
+    "rowvar_false",
+    lambda x: np.corrcoef(x, rowvar=False),
+    [normal((6, 2))],
+    ref=lambda x: np.corrcoef(x, rowvar=False),
+)
+comp("corrcoef", "x_y", lambda x, y: np.corrcoef(x, y), [normal((5,)), normal((5,))], ref=np.corrcoef)

@@ -364,6 +364,9 @@ _FUNCTIONS.update(
         np.nansum: _np_nansum,
         np.nanmean: _np_nanmean,
         np.ptp: _np_ptp,
+        np.average: ops.average,
+        np.cov: ops.cov,
+        np.corrcoef: ops.corrcoef,
     }
 )
 

@@ -100,6 +100,7 @@ from .stats import median, percentile, ptp, quantile
 # -- reductions with NumPy's dtype=, initial=, where= (reduce_options.py, nanstats.py) ---------------------
 from .reduce_options import amax, amin, max, mean, min, prod, std, sum, var
 from .nanstats import nanmax, nanmean, nanmin, nansum
+from .averages import average, corrcoef, cov
 from .ufuncs import (
     arctan2,
     cbrt,
