@@ -1973,3 +1973,71 @@ comp(
     ref=lambda x: np.corrcoef(x, rowvar=False),
 )
 comp("corrcoef", "x_y", lambda x, y: np.corrcoef(x, y), [normal((5,)), normal((5,))], ref=np.corrcoef)
+
+# ---------------------------------------------------------------------------------------------------
+# nanprod, nanvar, nanstd, nanmedian, nanquantile, nanpercentile, nanargmax, nanargmin (ops/nanstats.py)
+
+_xnan3 = np.array(
+    [
+        [[0.5, np.nan, -1.3, 2.2], [np.nan, 0.1, 1.7, -0.4], [1.1, -2.0, np.nan, 0.75]],
+        [[-0.9, 0.3, np.nan, 1.4], [2.6, np.nan, -1.1, 0.2], [np.nan, 1.9, -0.6, -1.7]],
+    ]
+)
+for _name, _kws in (
+    ("nanprod", [{}, {"initial": 2.0}, {"dtype": np.float64, "where": _xnan3[0] < 1}]),
+    ("nanvar", [{}, {"ddof": 1}, {"dtype": np.float64}]),
+    ("nanstd", [{}, {"ddof": 1}]),
+    ("nanmedian", [{}]),
+    ("nanquantile", [{"q": 0.3}, {"q": [0.0, 0.45, 1.0]}, {"q": 0.5}]),
+    ("nanpercentile", [{"q": 62.5}, {"q": [10, 90]}]),
+):
+    for _axis in (None, 0, -1, 1, (0, 2)):
+        for _keep in (False, True):
+            for _kw in _kws:
+                if _name == "nanprod" and "where" in _kw and _axis not in (None, -1, (0, 2)):
+                    continue
+                if "ddof" in _kw and _axis == 0:
+                    continue  # (slices of two holding a NaN: count - ddof = 0, a NaN value)
+                _kl = ",".join(f"{k}={v}" for k, v in _kw.items() if k != "where") + (
+                    ",where" if "where" in _kw else ""
+                )
+                comp(
+                    _name,
+                    f"axis={_axis},keepdims={_keep},{_kl}",
+                    lambda x, _a=_axis, _k=_keep, _o=_kw, _n=_name: getattr(cr, _n)(x, axis=_a, keepdims=_k, **_o),
+                    [_xnan3.copy()],
+                    ref=lambda x, _a=_axis, _k=_keep, _o=_kw, _n=_name: getattr(np, _n)(x, axis=_a, keepdims=_k, **_o),
+                )
+    comp(
+        _name,
+        "np_dispatch_no_nan",
+        lambda x, _n=_name: (
+            getattr(np, _n)(x, 0.4, axis=1) if "q" in _n or "perc" in _n else getattr(np, _n)(x, axis=1)
+        ),
+        [distinct((3, 4))],
+        ref=lambda x, _n=_name: (
+            getattr(np, _n)(x, 0.4, axis=1) if "q" in _n or "perc" in _n else getattr(np, _n)(x, axis=1)
+        ),
+    )
+comp(
+    "nanmedian", "even_counts", lambda x: cr.nanmedian(x, axis=1), [_xnan.copy()], ref=lambda x: np.nanmedian(x, axis=1)
+)
+comp("nanstd", "scalar", lambda x: cr.nanstd(x), [np.array(0.7)], ref=np.nanstd)
+for _name in ("nanargmax", "nanargmin"):
+    for _axis in (None, 0, -1):
+        prim(
+            _name,
+            f"axis={_axis}",
+            lambda x, _a=_axis, _n=_name: getattr(np, _n)(x, axis=_a),
+            [_xnan.copy()],
+            ref=lambda x, _a=_axis, _n=_name: getattr(np, _n)(x, axis=_a),
+            differentiable=False,
+        )
+    prim(
+        _name,
+        "keepdims",
+        lambda x, _n=_name: getattr(cr, _n)(x, axis=1, keepdims=True),
+        [_xnan.copy()],
+        ref=lambda x, _n=_name: getattr(np, _n)(x, axis=1, keepdims=True),
+        differentiable=False,
+    )

@@ -274,6 +274,44 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.sinc: ops.sinc,
 }
 
+# functions whose results carry no gradient (shapes, booleans, indices, fresh constants): they run on values
+_NO_GRADIENT = {
+    np.shape,
+    np.ndim,
+    np.size,
+    np.result_type,
+    np.isclose,
+    np.allclose,
+    np.array_equal,
+    np.array_equiv,
+    np.count_nonzero,
+    np.all,
+    np.any,
+    np.argsort,
+    np.argwhere,
+    np.nonzero,
+    np.flatnonzero,
+    np.searchsorted,
+    np.iscomplexobj,
+    np.isrealobj,
+    np.isreal,
+    np.iscomplex,
+    np.isneginf,
+    np.isposinf,
+    np.zeros_like,
+    np.ones_like,
+    np.empty_like,
+    np.full_like,
+    np.may_share_memory,
+    np.shares_memory,
+    np.array2string,
+    np.array_repr,
+    np.array_str,
+}
+
+# NumPy default values that mean "nothing special": dropped before calling the chainrule operation
+_FUNCTION_DEFAULTS = {"out": None, "dtype": None}
+
 # -- reductions and statistics with NumPy's full signatures (dtype=, initial=, where= ...) ------------------
 # (ops/reduce_options.py, ops/nanstats.py): NumPy's positional order, so np.sum(t, 0, np.float64) reads the dtype
 _NV = np._NoValue
@@ -337,6 +375,12 @@ def _np_nansum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, kee
     return ops.nansum(a, axis, _kd(keepdims), **_opt(dtype=dtype, initial=initial, where=where))
 
 
+def _np_nanprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
+                where: Any = _NV) -> Any:  # fmt: skip
+    _no_out("nanprod", out)
+    return ops.nanprod(a, axis, _kd(keepdims), **_opt(dtype=dtype, initial=initial, where=where))
+
+
 def _np_nanmean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, *,
                 where: Any = _NV) -> Any:  # fmt: skip
     _no_out("nanmean", out)
@@ -367,47 +411,16 @@ _FUNCTIONS.update(
         np.average: ops.average,
         np.cov: ops.cov,
         np.corrcoef: ops.corrcoef,
+        np.nanprod: _np_nanprod,
+        np.nanvar: _np_spread(ops.nanvar, "nanvar"),
+        np.nanstd: _np_spread(ops.nanstd, "nanstd"),
+        np.nanmedian: ops.nanmedian,
+        np.nanquantile: ops.nanquantile,
+        np.nanpercentile: ops.nanpercentile,
+        np.nanargmax: ops.nanargmax,
+        np.nanargmin: ops.nanargmin,
     }
 )
-
-
-# functions whose results carry no gradient (shapes, booleans, indices, fresh constants): they run on values
-_NO_GRADIENT = {
-    np.shape,
-    np.ndim,
-    np.size,
-    np.result_type,
-    np.isclose,
-    np.allclose,
-    np.array_equal,
-    np.array_equiv,
-    np.count_nonzero,
-    np.all,
-    np.any,
-    np.argsort,
-    np.argwhere,
-    np.nonzero,
-    np.flatnonzero,
-    np.searchsorted,
-    np.iscomplexobj,
-    np.isrealobj,
-    np.isreal,
-    np.iscomplex,
-    np.isneginf,
-    np.isposinf,
-    np.zeros_like,
-    np.ones_like,
-    np.empty_like,
-    np.full_like,
-    np.may_share_memory,
-    np.shares_memory,
-    np.array2string,
-    np.array_repr,
-    np.array_str,
-}
-
-# NumPy default values that mean "nothing special": dropped before calling the chainrule operation
-_FUNCTION_DEFAULTS = {"out": None, "dtype": None}
 
 
 def _values(x: Any) -> Any:

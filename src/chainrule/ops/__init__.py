@@ -99,7 +99,20 @@ from .stats import median, percentile, ptp, quantile
 
 # -- reductions with NumPy's dtype=, initial=, where= (reduce_options.py, nanstats.py) ---------------------
 from .reduce_options import amax, amin, max, mean, min, prod, std, sum, var
-from .nanstats import nanmax, nanmean, nanmin, nansum
+from .nanstats import (
+    nanargmax,
+    nanargmin,
+    nanmax,
+    nanmean,
+    nanmedian,
+    nanmin,
+    nanpercentile,
+    nanprod,
+    nanquantile,
+    nanstd,
+    nansum,
+    nanvar,
+)
 from .averages import average, corrcoef, cov
 from .ufuncs import (
     arctan2,
