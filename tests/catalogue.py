@@ -2041,3 +2041,65 @@ for _name in ("nanargmax", "nanargmin"):
         ref=lambda x, _n=_name: getattr(np, _n)(x, axis=1, keepdims=True),
         differentiable=False,
     )
+
+# ---------------------------------------------------------------------------------------------------
+# cumulative_sum, cumulative_prod, trapezoid, ediff1d, gradient (ops/differences.py)
+
+for _name, _dom in (("cumulative_sum", normal), ("cumulative_prod", positive)):
+    for _shape, _axis in (((), None), ((5,), None), ((5,), -1), ((3, 4), 0), ((3, 4), 1), ((2, 3, 4), -2)):
+        for _init in (False, True):
+            comp(
+                _name,
+                f"{_s(_shape)},axis={_axis},include_initial={_init}",
+                lambda x, _a=_axis, _i=_init, _n=_name: getattr(np, _n)(x, axis=_a, include_initial=_i),
+                [_dom(_shape)],
+                ref=lambda x, _a=_axis, _i=_init, _n=_name: getattr(np, _n)(x, axis=_a, include_initial=_i),
+            )
+for _shape, _axis in (((5,), -1), ((3, 4), 0), ((3, 4), -1), ((2, 3, 4), 1)):
+    comp(
+        "trapezoid",
+        f"{_s(_shape)},axis={_axis},dx",
+        lambda y, _a=_axis: np.trapezoid(y, dx=0.3, axis=_a),
+        [normal(_shape)],
+        ref=lambda y, _a=_axis: np.trapezoid(y, dx=0.3, axis=_a),
+    )
+    comp(
+        "trapezoid",
+        f"{_s(_shape)},axis={_axis},x1d",
+        lambda y, x, _a=_axis: np.trapezoid(y, x, axis=_a),
+        [normal(_shape), normal((_shape[_axis],))],
+        ref=lambda y, x, _a=_axis: np.trapezoid(y, x, axis=_a),
+    )
+    comp(
+        "trapezoid",
+        f"{_s(_shape)},axis={_axis},xnd",
+        lambda y, x, _a=_axis: cr.trapezoid(y, x, axis=_a),
+        [normal(_shape), normal(_shape)],
+        ref=lambda y, x, _a=_axis: np.trapezoid(y, x, axis=_a),
+    )
+comp("ediff1d", "plain", lambda a: np.ediff1d(a), [normal((2, 3))], ref=np.ediff1d)
+comp(
+    "ediff1d",
+    "ends",
+    lambda a, b, e: cr.ediff1d(a, to_end=e, to_begin=b),
+    [normal((5,)), normal(()), normal((2,))],
+    ref=lambda a, b, e: np.ediff1d(a, to_end=e, to_begin=b),
+)
+_coords = np.array([0.0, 0.4, 1.1, 1.5, 2.6])
+for _label, _fn in (
+    ("1d", lambda f: np.gradient(f)),
+    ("1d_edge2", lambda f: np.gradient(f, 0.5, edge_order=2)),
+    ("1d_coords", lambda f: np.gradient(f, _coords)),
+    ("1d_coords_edge2", lambda f: np.gradient(f, _coords, edge_order=2)),
+):
+    comp("gradient", _label, _fn, [normal((5,))], ref=_fn)
+comp(
+    "gradient",
+    "2d_axes",
+    lambda f: cr.stack(np.gradient(f, 0.5, _coords[:4], edge_order=2)),
+    [normal((3, 4))],
+    ref=lambda f: np.stack(np.gradient(f, 0.5, _coords[:4], edge_order=2)),
+)
+comp(
+    "gradient", "axis-1", lambda f: np.gradient(f, axis=-1), [normal((2, 3, 4))], ref=lambda f: np.gradient(f, axis=-1)
+)

@@ -419,6 +419,11 @@ _FUNCTIONS.update(
         np.nanpercentile: ops.nanpercentile,
         np.nanargmax: ops.nanargmax,
         np.nanargmin: ops.nanargmin,
+        np.cumulative_sum: ops.cumulative_sum,
+        np.cumulative_prod: ops.cumulative_prod,
+        np.trapezoid: ops.trapezoid,
+        np.ediff1d: ops.ediff1d,
+        np.gradient: ops.gradient,
     }
 )
 

@@ -114,6 +114,7 @@ from .nanstats import (
     nanvar,
 )
 from .averages import average, corrcoef, cov
+from .differences import cumulative_prod, cumulative_sum, ediff1d, gradient, trapezoid
 from .ufuncs import (
     arctan2,
     cbrt,
