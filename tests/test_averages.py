@@ -152,3 +152,29 @@ def test_cov_empty_and_errors() -> None:
     with pytest.warns(RuntimeWarning, match="Degrees of freedom"):
         c = np.cov(cr.tensor([1.0]))
     assert np.isnan(c.item()) or np.isinf(c.item())
+
+
+def _grads(fn, w, *arrays):
+    ts = [cr.tensor(a, requires_grad=True) for a in arrays]
+    (fn(*ts) * w).sum().backward()
+    return [t.grad for t in ts]
+
+
+def test_cov_and_corrcoef_gradients_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    m, aw = RNG.standard_normal((3, 6)), RNG.random(6) + 0.3
+    fw = np.array([1, 2, 1, 3, 1, 2])
+    w = RNG.standard_normal((3, 3))
+    for ours, theirs, arrays in (
+        (lambda x: cr.cov(x), lambda x: torch.cov(x), (m,)),
+        (
+            lambda x, a: cr.cov(x, fweights=fw, aweights=a),
+            lambda x, a: torch.cov(x, fweights=torch.tensor(fw), aweights=a),
+            (m, aw),
+        ),
+        (lambda x: cr.corrcoef(x), lambda x: torch.corrcoef(x), (m,)),
+    ):
+        ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+        (theirs(*ts) * torch.tensor(w)).sum().backward()
+        for g, t in zip(_grads(ours, w, *arrays), ts, strict=True):
+            np.testing.assert_allclose(g, t.grad.numpy(), atol=1e-12)

@@ -116,3 +116,25 @@ def test_gradient_refuses_spacing_tensors_that_need_a_gradient() -> None:
         np.gradient(f, edge_order=3)
     with pytest.raises(ValueError, match="too small"):
         np.gradient(cr.tensor([1.0, 2.0]), edge_order=2)
+
+
+def test_gradients_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    y, x, f = RNG.standard_normal((2, 5)), np.cumsum(RNG.random(5)), RNG.standard_normal((4, 5))
+    for ours, theirs, arrays in (
+        (lambda y, x: cr.trapezoid(y, x), lambda y, x: torch.trapezoid(y, x), (y, x)),
+        (
+            lambda f: cr.stack(cr.gradient(f, 0.5, 2.0, edge_order=2)),
+            lambda f: torch.stack(torch.gradient(f, spacing=(0.5, 2.0), edge_order=2)),
+            (f,),
+        ),
+        (lambda f: cr.cumulative_prod(f, axis=1), lambda f: torch.cumprod(f, 1), (f,)),
+    ):
+        out = ours(*[cr.tensor(a) for a in arrays])
+        w = RNG.standard_normal(out.shape)
+        ts = [cr.tensor(a, requires_grad=True) for a in arrays]
+        (ours(*ts) * w).sum().backward()
+        tt = [torch.tensor(a, requires_grad=True) for a in arrays]
+        (theirs(*tt) * torch.tensor(w)).sum().backward()
+        for a, b in zip(ts, tt, strict=True):
+            np.testing.assert_allclose(a.grad, b.grad.numpy(), atol=1e-12)

@@ -97,7 +97,8 @@ from .cumulative import cumprod, cumsum, diff, nancumprod, nancumsum
 from .order import flip, roll, sort, tril, triu
 from .stats import median, percentile, ptp, quantile
 
-# -- reductions with NumPy's dtype=, initial=, where= (reduce_options.py, nanstats.py) ---------------------
+# -- reductions with NumPy's dtype=, initial=, where=; NaN-ignoring statistics; average, cov, corrcoef; cumulative_*,
+# trapezoid, ediff1d, gradient (reduce_options.py, nanstats.py, averages.py, differences.py) ----------------------
 from .reduce_options import amax, amin, max, mean, min, prod, std, sum, var
 from .nanstats import (
     nanargmax,
