@@ -30,7 +30,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from .._shapes import normalize_axis
-from ..errors import UnsupportedArgumentError
+from ..errors import InvalidArgumentError, UnsupportedArgumentError
 from ..tensor import Tensor
 from ._base import data_of, defprim, shape_of
 from .elementwise import sqrt
@@ -289,6 +289,11 @@ _oext = defprim("extreme_options", _oext_forward, vjp=_oext_vjp, jvp=_oext_jvp)
 
 
 def _extreme(kind: str, x: Any, axis: Any, keepdims: bool, initial: Any, where: Any) -> Any:
+    if initial is _NoValue and where is not True:
+        raise InvalidArgumentError(
+            f"{kind}: where= needs initial= (the value of a slice with nothing selected), as in NumPy: the "
+            f"reduction has no identity of its own, e.g. {kind}(x, where=mask, initial={'-' if 'max' in kind else ''}np.inf)"
+        )
     return _oext(x, kind=kind, axis=_axis_param(axis), keepdims=keepdims, initial=initial, where=_where_param(where))
 
 
