@@ -2286,3 +2286,315 @@ for _label, _pw, _kw, _shape in (
         [_am(_shape)],
         ref=lambda x, _p=_pw, _k=_kw: np.pad(x, _p, **_k),
     )
+
+# Reductions with NumPy's dtype=, initial=, where= (ops/reduce_options.py, ops/nanstats.py)
+
+_RO = np.random.default_rng(20_261_204)
+
+
+def _ro_mask(shape: tuple[int, ...]) -> np.ndarray:
+    """A where= mask with a selected element in every slice over any axes: each position with an index 0 is on."""
+    m = np.array(_RO.random(shape) > 0.45)
+    for a in range(m.ndim):
+        m[(slice(None),) * a + (0,)] = True
+    return m if m.ndim else np.array(True)
+
+
+_RO_SHAPES = [((), None), ((5,), None), ((5,), -1), ((3, 4), 0), ((3, 4), (0, 1)), ((2, 3, 4), (0, 2)), ((2, 3, 4), 1)]
+for _shape, _axis in _RO_SHAPES:
+    _m = _ro_mask(_shape)
+    _row = _ro_mask(_shape[-1:]) if _shape else np.array(True)
+    for _keep in (False, True):
+        _lab = f"{_s(_shape)},axis={_axis},keepdims={_keep}"
+        for _kw in ({"where": _m}, {"where": _row, "initial": 1.5}, {"dtype": np.float64, "initial": -0.5}):
+            _kl = ",".join(sorted(_kw))
+            prim(
+                "sum_options",
+                f"{_lab},{_kl}",
+                lambda x, _a=_axis, _k=_keep, _o=_kw: cr.sum(x, axis=_a, keepdims=_k, **_o),
+                [normal(_shape)],
+                ref=lambda x, _a=_axis, _k=_keep, _o=_kw: np.sum(x, axis=_a, keepdims=_k, **_o),
+            )
+            prim(
+                "prod_options",
+                f"{_lab},{_kl}",
+                lambda x, _a=_axis, _k=_keep, _o=_kw: cr.prod(x, axis=_a, keepdims=_k, **_o),
+                [positive(_shape)],
+                ref=lambda x, _a=_axis, _k=_keep, _o=_kw: np.prod(x, axis=_a, keepdims=_k, **_o),
+            )
+        # (a mask along the last axis alone leaves whole slices empty unless that axis is reduced)
+        _last = _axis is None or len(_shape) - 1 in np.atleast_1d(np.array(_axis) % len(_shape))
+        for _kw in ({"where": _m}, {"where": _row if _last else _m[..., ::-1]}, {"dtype": np.float64, "where": _m}):
+            _kl = ",".join(sorted(_kw))
+            prim(
+                "mean_options",
+                f"{_lab},{_kl}",
+                lambda x, _a=_axis, _k=_keep, _o=_kw: cr.mean(x, axis=_a, keepdims=_k, **_o),
+                [normal(_shape)],
+                ref=lambda x, _a=_axis, _k=_keep, _o=_kw: np.mean(x, axis=_a, keepdims=_k, **_o),
+            )
+            for _name in ("var", "std"):
+                comp(
+                    f"{_name}_options",
+                    f"{_lab},{_kl}",
+                    lambda x, _a=_axis, _k=_keep, _o=_kw, _n=_name: getattr(cr, _n)(x, axis=_a, keepdims=_k, **_o),
+                    [distinct(_shape) if _shape else np.array(0.3)],
+                    ref=lambda x, _a=_axis, _k=_keep, _o=_kw, _n=_name: getattr(np, _n)(x, axis=_a, keepdims=_k, **_o),
+                )
+        for _name in ("max", "min", "nanmax", "nanmin"):
+            for _kw in ({"where": _m, "initial": -50.0 if "max" in _name else 50.0}, {"initial": 0.0}):
+                _kl = ",".join(sorted(_kw))
+                prim(
+                    "extreme_options",
+                    f"{_name},{_lab},{_kl}",
+                    lambda x, _a=_axis, _k=_keep, _o=_kw, _n=_name: getattr(cr, _n)(x, axis=_a, keepdims=_k, **_o),
+                    [distinct(_shape) + 0.1 if _shape else np.array(-0.6)],
+                    ref=lambda x, _a=_axis, _k=_keep, _o=_kw, _n=_name: getattr(np, _n)(x, axis=_a, keepdims=_k, **_o),
+                )
+    for _name in ("nansum", "nanmean"):
+        comp(
+            f"{_name}_options",
+            f"{_s(_shape)},axis={_axis}",
+            lambda x, _a=_axis, _w=_m, _n=_name: getattr(cr, _n)(x, axis=_a, where=_w),
+            [normal(_shape)],
+            ref=lambda x, _a=_axis, _w=_m, _n=_name: getattr(np, _n)(x, axis=_a, where=_w),
+        )
+_xnan_m = np.array([[True, True, False, True], [True, True, True, False], [True, True, True, True]])
+for _name in ("nansum", "nanmean"):
+    comp(
+        f"{_name}_options",
+        "nan_where_axis1",
+        lambda x, _n=_name: getattr(cr, _n)(x, axis=1, where=_xnan_m),
+        [_xnan.copy()],
+        ref=lambda x, _n=_name: getattr(np, _n)(x, axis=1, where=_xnan_m),
+    )
+for _name in ("nanmax", "nanmin"):
+    prim(
+        "extreme_options",
+        f"{_name},nan_where_axis0",
+        lambda x, _n=_name: getattr(cr, _n)(x, axis=0, where=_xnan_m, initial=0.0 if _n == "nanmax" else 0.01),
+        [_xnan.copy()],
+        ref=lambda x, _n=_name: getattr(np, _n)(x, axis=0, where=_xnan_m, initial=0.0 if _n == "nanmax" else 0.01),
+    )
+prim(
+    "sum_options",
+    "np_dispatch_positional_dtype",
+    lambda x: np.sum(x, 0, np.float64),
+    [normal((3, 2))],
+    ref=lambda x: np.sum(x, 0, np.float64),
+)
+prim(
+    "mean_options",
+    "np_dispatch",
+    lambda x: np.mean(x, axis=1, where=np.array([True, False, True])),
+    [normal((2, 3))],
+    ref=lambda x: np.mean(x, axis=1, where=np.array([True, False, True])),
+)
+comp(
+    "var_options",
+    "ddof_where_np_dispatch",
+    lambda x: np.var(x, axis=1, ddof=1, where=np.array([True, True, False, True])),
+    [distinct((2, 4))],
+    ref=lambda x: np.var(x, axis=1, ddof=1, where=np.array([True, True, False, True])),
+)
+
+# ---------------------------------------------------------------------------------------------------
+# average, cov, corrcoef (ops/averages.py): composed; differentiable in the data and in the weights
+
+for _shape, _axis, _wshape in (
+    ((), None, ()),
+    ((5,), None, (5,)),
+    ((3, 4), 1, (4,)),
+    ((3, 4), -2, (3,)),
+    ((3, 4), None, (3, 4)),
+    ((2, 3, 4), (0, 2), (2, 4)),
+    ((2, 3, 4), (2, 0), (4, 2)),
+):
+    for _keep in (False, True):
+        comp(
+            "average",
+            f"{_s(_shape)},axis={_axis},keepdims={_keep}",
+            lambda a, w, _a=_axis, _k=_keep: cr.average(a, axis=_a, weights=w, keepdims=_k),
+            [normal(_shape), positive(_wshape)],
+            ref=lambda a, w, _a=_axis, _k=_keep: np.average(a, axis=_a, weights=w, keepdims=_k),
+        )
+    comp(
+        "average",
+        f"{_s(_shape)},axis={_axis},unweighted",
+        lambda a, _a=_axis: cr.average(a, axis=_a),
+        [normal(_shape)],
+        ref=lambda a, _a=_axis: np.average(a, axis=_a),
+    )
+comp(
+    "average",
+    "returned_np_dispatch",
+    lambda a, w: np.average(a, axis=0, weights=w, returned=True)[0] * np.average(a, 0, w, True)[1],
+    [normal((3, 2)), positive((3,))],
+    ref=lambda a, w: np.average(a, axis=0, weights=w, returned=True)[0] * np.average(a, 0, w, True)[1],
+)
+_cw = np.array([1.0, 2.0, 1.0, 3.0, 2.0])
+for _label, _kw in (
+    ("plain", {}),
+    ("rowvar_false", {"rowvar": False}),
+    ("bias", {"bias": True}),
+    ("ddof2", {"ddof": 2}),
+    ("fweights", {"fweights": _cw}),
+    ("fweights_aweights_ddof1", {"fweights": _cw, "aweights": _cw[::-1] / 3}),
+    ("aweights_ddof0", {"aweights": _cw / 2, "ddof": 0}),
+):
+    _shape = (5, 3) if _kw.get("rowvar") is False else (3, 5)
+    comp(
+        "cov",
+        _label,
+        lambda m, _o=_kw: cr.cov(m, **{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in _o.items()}),
+        [normal(_shape)],
+        ref=lambda m, _o=_kw: np.cov(m, **{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in _o.items()}),
+    )
+comp("cov", "vector_and_y", lambda x, y: np.cov(x, y), [normal((5,)), normal((5,))], ref=lambda x, y: np.cov(x, y))
+comp("cov", "one_row", lambda x: cr.cov(x), [normal((1, 4))], ref=np.cov)
+comp(
+    "cov",
+    "aweights_tensor",
+    lambda m, w: cr.cov(m, aweights=w, ddof=1),
+    [normal((2, 5)), positive((5,))],
+    ref=lambda m, w: np.cov(m, aweights=w.copy(), ddof=1),
+)
+comp("corrcoef", "matrix", lambda x: cr.corrcoef(x), [normal((3, 6))], ref=np.corrcoef)
+comp(
+    "corrcoef",
+    "rowvar_false",
+    lambda x: np.corrcoef(x, rowvar=False),
+    [normal((6, 2))],
+    ref=lambda x: np.corrcoef(x, rowvar=False),
+)
+comp("corrcoef", "x_y", lambda x, y: np.corrcoef(x, y), [normal((5,)), normal((5,))], ref=np.corrcoef)
+
+# ---------------------------------------------------------------------------------------------------
+# nanprod, nanvar, nanstd, nanmedian, nanquantile, nanpercentile, nanargmax, nanargmin (ops/nanstats.py)
+
+_xnan3 = np.array(
+    [
+        [[0.5, np.nan, -1.3, 2.2], [np.nan, 0.1, 1.7, -0.4], [1.1, -2.0, np.nan, 0.75]],
+        [[-0.9, 0.3, np.nan, 1.4], [2.6, np.nan, -1.1, 0.2], [np.nan, 1.9, -0.6, -1.7]],
+    ]
+)
+for _name, _kws in (
+    ("nanprod", [{}, {"initial": 2.0}, {"dtype": np.float64, "where": _xnan3[0] < 1}]),
+    ("nanvar", [{}, {"ddof": 1}, {"dtype": np.float64}]),
+    ("nanstd", [{}, {"ddof": 1}]),
+    ("nanmedian", [{}]),
+    ("nanquantile", [{"q": 0.3}, {"q": [0.0, 0.45, 1.0]}, {"q": 0.5}]),
+    ("nanpercentile", [{"q": 62.5}, {"q": [10, 90]}]),
+):
+    for _axis in (None, 0, -1, 1, (0, 2)):
+        for _keep in (False, True):
+            for _kw in _kws:
+                if _name == "nanprod" and "where" in _kw and _axis not in (None, -1, (0, 2)):
+                    continue
+                if "ddof" in _kw and _axis == 0:
+                    continue  # (slices of two holding a NaN: count - ddof = 0, a NaN value)
+                _kl = ",".join(f"{k}={v}" for k, v in _kw.items() if k != "where") + (
+                    ",where" if "where" in _kw else ""
+                )
+                comp(
+                    _name,
+                    f"axis={_axis},keepdims={_keep},{_kl}",
+                    lambda x, _a=_axis, _k=_keep, _o=_kw, _n=_name: getattr(cr, _n)(x, axis=_a, keepdims=_k, **_o),
+                    [_xnan3.copy()],
+                    ref=lambda x, _a=_axis, _k=_keep, _o=_kw, _n=_name: getattr(np, _n)(x, axis=_a, keepdims=_k, **_o),
+                )
+    comp(
+        _name,
+        "np_dispatch_no_nan",
+        lambda x, _n=_name: (
+            getattr(np, _n)(x, 0.4, axis=1) if "q" in _n or "perc" in _n else getattr(np, _n)(x, axis=1)
+        ),
+        [distinct((3, 4))],
+        ref=lambda x, _n=_name: (
+            getattr(np, _n)(x, 0.4, axis=1) if "q" in _n or "perc" in _n else getattr(np, _n)(x, axis=1)
+        ),
+    )
+comp(
+    "nanmedian", "even_counts", lambda x: cr.nanmedian(x, axis=1), [_xnan.copy()], ref=lambda x: np.nanmedian(x, axis=1)
+)
+comp("nanstd", "scalar", lambda x: cr.nanstd(x), [np.array(0.7)], ref=np.nanstd)
+for _name in ("nanargmax", "nanargmin"):
+    for _axis in (None, 0, -1):
+        prim(
+            _name,
+            f"axis={_axis}",
+            lambda x, _a=_axis, _n=_name: getattr(np, _n)(x, axis=_a),
+            [_xnan.copy()],
+            ref=lambda x, _a=_axis, _n=_name: getattr(np, _n)(x, axis=_a),
+            differentiable=False,
+        )
+    prim(
+        _name,
+        "keepdims",
+        lambda x, _n=_name: getattr(cr, _n)(x, axis=1, keepdims=True),
+        [_xnan.copy()],
+        ref=lambda x, _n=_name: getattr(np, _n)(x, axis=1, keepdims=True),
+        differentiable=False,
+    )
+
+# ---------------------------------------------------------------------------------------------------
+# cumulative_sum, cumulative_prod, trapezoid, ediff1d, gradient (ops/differences.py)
+
+for _name, _dom in (("cumulative_sum", normal), ("cumulative_prod", positive)):
+    for _shape, _axis in (((), None), ((5,), None), ((5,), -1), ((3, 4), 0), ((3, 4), 1), ((2, 3, 4), -2)):
+        for _init in (False, True):
+            comp(
+                _name,
+                f"{_s(_shape)},axis={_axis},include_initial={_init}",
+                lambda x, _a=_axis, _i=_init, _n=_name: getattr(np, _n)(x, axis=_a, include_initial=_i),
+                [_dom(_shape)],
+                ref=lambda x, _a=_axis, _i=_init, _n=_name: getattr(np, _n)(x, axis=_a, include_initial=_i),
+            )
+for _shape, _axis in (((5,), -1), ((3, 4), 0), ((3, 4), -1), ((2, 3, 4), 1)):
+    comp(
+        "trapezoid",
+        f"{_s(_shape)},axis={_axis},dx",
+        lambda y, _a=_axis: np.trapezoid(y, dx=0.3, axis=_a),
+        [normal(_shape)],
+        ref=lambda y, _a=_axis: np.trapezoid(y, dx=0.3, axis=_a),
+    )
+    comp(
+        "trapezoid",
+        f"{_s(_shape)},axis={_axis},x1d",
+        lambda y, x, _a=_axis: np.trapezoid(y, x, axis=_a),
+        [normal(_shape), normal((_shape[_axis],))],
+        ref=lambda y, x, _a=_axis: np.trapezoid(y, x, axis=_a),
+    )
+    comp(
+        "trapezoid",
+        f"{_s(_shape)},axis={_axis},xnd",
+        lambda y, x, _a=_axis: cr.trapezoid(y, x, axis=_a),
+        [normal(_shape), normal(_shape)],
+        ref=lambda y, x, _a=_axis: np.trapezoid(y, x, axis=_a),
+    )
+comp("ediff1d", "plain", lambda a: np.ediff1d(a), [normal((2, 3))], ref=np.ediff1d)
+comp(
+    "ediff1d",
+    "ends",
+    lambda a, b, e: cr.ediff1d(a, to_end=e, to_begin=b),
+    [normal((5,)), normal(()), normal((2,))],
+    ref=lambda a, b, e: np.ediff1d(a, to_end=e, to_begin=b),
+)
+_coords = np.array([0.0, 0.4, 1.1, 1.5, 2.6])
+for _label, _fn in (
+    ("1d", lambda f: np.gradient(f)),
+    ("1d_edge2", lambda f: np.gradient(f, 0.5, edge_order=2)),
+    ("1d_coords", lambda f: np.gradient(f, _coords)),
+    ("1d_coords_edge2", lambda f: np.gradient(f, _coords, edge_order=2)),
+):
+    comp("gradient", _label, _fn, [normal((5,))], ref=_fn)
+comp(
+    "gradient",
+    "2d_axes",
+    lambda f: cr.stack(np.gradient(f, 0.5, _coords[:4], edge_order=2)),
+    [normal((3, 4))],
+    ref=lambda f: np.stack(np.gradient(f, 0.5, _coords[:4], edge_order=2)),
+)
+comp(
+    "gradient", "axis-1", lambda f: np.gradient(f, axis=-1), [normal((2, 3, 4))], ref=lambda f: np.gradient(f, axis=-1)
+)

@@ -72,7 +72,7 @@ def test_plain_value_access_still_works() -> None:
         (lambda t: np.bincount(t), "np.bincount"),
         (lambda t: np.add.reduce(t), "add.reduce"),
         (lambda t: np.gcd(t, 2), "gcd"),
-        (lambda t: np.sum(t, dtype=np.float32), "np.sum"),
+        (lambda t: np.sum(t, out=np.empty(())), "np.sum"),
         (lambda t: np.exp(t, out=np.empty(3)), "exp"),
     ],
 )
@@ -298,7 +298,7 @@ def test_cumulative_dtype_argument() -> None:
         (lambda t: np.median(t, out=np.empty(())), "median"),
         (lambda t: np.quantile(t, 0.5, method="nearest"), "method='linear'"),
         (lambda t: np.percentile(t, 50, weights=np.ones(3), method="inverted_cdf"), "weights"),
-        (lambda t: np.nansum(t, dtype=np.float32), "np.nansum"),
+        (lambda t: np.nansum(t, out=np.empty(())), "np.nansum"),
         (lambda t: np.sort(t, order="f"), "order"),
     ],
 )

@@ -556,6 +556,121 @@ _NO_GRADIENT = {
 # NumPy default values that mean "nothing special": dropped before calling the chainrule operation
 _FUNCTION_DEFAULTS = {"out": None, "dtype": None}
 
+# -- reductions and statistics with NumPy's full signatures (dtype=, initial=, where= ...) ------------------
+# (ops/reduce_options.py, ops/nanstats.py): NumPy's positional order, so np.sum(t, 0, np.float64) reads the dtype
+_NV = np._NoValue
+
+
+def _no_out(name: str, out: Any) -> None:
+    if out is not None:
+        raise _unsupported(f"np.{name}(..., out=...)", " (out= would write around the graph; use the returned tensor)")
+
+
+def _kd(keepdims: Any) -> bool:
+    return False if keepdims is _NV else keepdims
+
+
+def _opt(**kw: Any) -> dict:
+    """The options that were given (NumPy's "no value", and dtype=None, left out: a plain call stays plain)."""
+    return {k: v for k, v in kw.items() if v is not _NV and not (k == "dtype" and v is None)}
+
+
+def _np_sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
+            where: Any = _NV) -> Any:  # fmt: skip
+    _no_out("sum", out)
+    return ops.sum(a, axis, _kd(keepdims), **_opt(dtype=dtype, initial=initial, where=where))
+
+
+def _np_prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
+             where: Any = _NV) -> Any:  # fmt: skip
+    _no_out("prod", out)
+    return ops.prod(a, axis, _kd(keepdims), **_opt(dtype=dtype, initial=initial, where=where))
+
+
+def _np_mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, *,
+             where: Any = _NV) -> Any:  # fmt: skip
+    _no_out("mean", out)
+    return ops.mean(a, axis, _kd(keepdims), **_opt(dtype=dtype, where=where))
+
+
+def _np_extreme(op: Callable[..., Any], name: str) -> Callable[..., Any]:
+    def call(a: Any, axis: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
+             where: Any = _NV) -> Any:  # fmt: skip
+        _no_out(name, out)
+        return op(a, axis, _kd(keepdims), **_opt(initial=initial, where=where))
+
+    call.__name__ = name
+    return call
+
+
+def _np_spread(op: Callable[..., Any], name: str) -> Callable[..., Any]:
+    def call(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0, keepdims: Any = _NV, *,
+             where: Any = _NV, mean: Any = _NV, correction: Any = _NV) -> Any:  # fmt: skip
+        _no_out(name, out)
+        return op(a, axis, ddof, _kd(keepdims), **_opt(dtype=dtype, where=where, mean=mean, correction=correction))
+
+    call.__name__ = name
+    return call
+
+
+def _np_nansum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
+               where: Any = _NV) -> Any:  # fmt: skip
+    _no_out("nansum", out)
+    return ops.nansum(a, axis, _kd(keepdims), **_opt(dtype=dtype, initial=initial, where=where))
+
+
+def _np_nanprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
+                where: Any = _NV) -> Any:  # fmt: skip
+    _no_out("nanprod", out)
+    return ops.nanprod(a, axis, _kd(keepdims), **_opt(dtype=dtype, initial=initial, where=where))
+
+
+def _np_nanmean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, *,
+                where: Any = _NV) -> Any:  # fmt: skip
+    _no_out("nanmean", out)
+    return ops.nanmean(a, axis, _kd(keepdims), **_opt(dtype=dtype, where=where))
+
+
+def _np_ptp(a: Any, axis: Any = None, out: Any = None, keepdims: Any = _NV) -> Any:
+    _no_out("ptp", out)
+    return ops.ptp(a, axis, _kd(keepdims))
+
+
+_FUNCTIONS.update(
+    {
+        np.sum: _np_sum,
+        np.prod: _np_prod,
+        np.mean: _np_mean,
+        np.max: _np_extreme(ops.max, "max"),
+        np.amax: _np_extreme(ops.max, "amax"),
+        np.min: _np_extreme(ops.min, "min"),
+        np.amin: _np_extreme(ops.min, "amin"),
+        np.nanmax: _np_extreme(ops.nanmax, "nanmax"),
+        np.nanmin: _np_extreme(ops.nanmin, "nanmin"),
+        np.var: _np_spread(ops.var, "var"),
+        np.std: _np_spread(ops.std, "std"),
+        np.nansum: _np_nansum,
+        np.nanmean: _np_nanmean,
+        np.ptp: _np_ptp,
+        np.average: ops.average,
+        np.cov: ops.cov,
+        np.corrcoef: ops.corrcoef,
+        np.nanprod: _np_nanprod,
+        np.nanvar: _np_spread(ops.nanvar, "nanvar"),
+        np.nanstd: _np_spread(ops.nanstd, "nanstd"),
+        np.nanmedian: ops.nanmedian,
+        np.nanquantile: ops.nanquantile,
+        np.nanpercentile: ops.nanpercentile,
+        np.nanargmax: ops.nanargmax,
+        np.nanargmin: ops.nanargmin,
+        np.cumulative_sum: ops.cumulative_sum,
+        np.cumulative_prod: ops.cumulative_prod,
+        np.trapezoid: ops.trapezoid,
+        np.ediff1d: ops.ediff1d,
+        np.gradient: ops.gradient,
+    }
+)
+
 
 def _values(x: Any) -> Any:
     """``x`` with every tensor (also inside lists, tuples and dicts) replaced by its plain array."""

@@ -94,3 +94,13 @@ class LinAlgError(ChainruleError, _np.linalg.LinAlgError):
 class MatrixShapeError(LinAlgError, ShapeError):
     """An input that is not a matrix (or a stack of them) where one is needed, or not square where it must be.
     Both a :class:`ShapeError` and NumPy's ``LinAlgError`` (which NumPy raises in this case)."""
+
+
+class WeightsShapeError(ShapeError, TypeError):
+    """Weights whose shape does not fit the array they weight (``average``, ``cov``). Both a ValueError and a
+    TypeError, so the code catching either of the two NumPy raises for it keeps working."""
+
+
+class ZeroWeightSumError(InvalidArgumentError, ZeroDivisionError):
+    """Weights that sum to zero, which cannot be normalized (``average``): NumPy's ZeroDivisionError, and a
+    ValueError as the other invalid arguments are."""

@@ -68,7 +68,7 @@ from .inverse import cofactor, det, inv, matrix_power, pinv, slogdet, solve
 from .decompositions import cholesky, eigh, eigvalsh, qr, svd, svdvals
 from .products import cross, kron, multi_dot
 from .nn_functional import binary_cross_entropy_with_logits, cross_entropy, log_softmax, mse, nll, softmax
-from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
+from .reduce import argmax, argmin, logsumexp
 from .shape import (
     array_split,
     astype,
@@ -95,7 +95,27 @@ from .shape import (
 )
 from .cumulative import cumprod, cumsum, diff, nancumprod, nancumsum
 from .order import flip, roll, sort, tril, triu
-from .stats import median, nanmax, nanmean, nanmin, nansum, percentile, ptp, quantile
+from .stats import median, percentile, ptp, quantile
+
+# -- reductions with NumPy's dtype=, initial=, where=; NaN-ignoring statistics; average, cov, corrcoef; cumulative_*,
+# trapezoid, ediff1d, gradient (reduce_options.py, nanstats.py, averages.py, differences.py) ----------------------
+from .reduce_options import amax, amin, max, mean, min, prod, std, sum, var
+from .nanstats import (
+    nanargmax,
+    nanargmin,
+    nanmax,
+    nanmean,
+    nanmedian,
+    nanmin,
+    nanpercentile,
+    nanprod,
+    nanquantile,
+    nanstd,
+    nansum,
+    nanvar,
+)
+from .averages import average, corrcoef, cov
+from .differences import cumulative_prod, cumulative_sum, ediff1d, gradient, trapezoid
 from .ufuncs import (
     arctan2,
     cbrt,
