@@ -140,6 +140,17 @@ def test_cond(p) -> None:
     assert np.linalg.cond(cr.tensor(x32), p).dtype == np.linalg.cond(x32, p).dtype == np.float32
 
 
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, -1, np.inf, -np.inf])
+def test_cond_of_integers_is_float64(p) -> None:
+    # NumPy inverts and measures integer matrices in float64 (cond(eye(2, int), 'fro') gave int64 2, not 2.0000000000000004)
+    x = np.array([[2, 1], [1, 3]])
+    got, want = np.linalg.cond(cr.tensor(x), p), np.linalg.cond(x, p)
+    assert got.dtype == want.dtype == np.float64 and np.array_equal(got.data, want)
+    for dt in (np.int64, np.bool_):
+        got = np.linalg.cond(cr.tensor(np.eye(2, dtype=dt)), p)
+        assert np.array_equal(got.data, np.linalg.cond(np.eye(2, dtype=dt), p))
+
+
 def test_cond_singular_and_refusals() -> None:
     singular = np.array([[1.0, 2.0], [2.0, 4.0]])
     for p in (None, 1, "fro"):

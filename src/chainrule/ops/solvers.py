@@ -184,6 +184,8 @@ def cond(x: Any, p: Any = None) -> Any:
         else:
             check_matrix("cond", x)
             dt = np.result_type(data_of(x))
+            if dt.kind != "f":  # integers and booleans: NumPy's norm and result are float64 (this gave int64)
+                x, dt = astype(x, np.float64), np.dtype(np.float64)
             try:
                 invx = inv(astype(x, np.float64))  # NumPy inverts in double precision ('d->d'), then casts back
             except LinAlgError:
