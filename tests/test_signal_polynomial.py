@@ -138,6 +138,18 @@ def test_interp_second_order_mixed() -> None:
     np.testing.assert_array_equal(hx, np.zeros((2, 2)))  # piecewise linear in x
 
 
+def test_interp_nan_x_gives_nan_slope() -> None:
+    # np.interp(nan, xp, fp) is NaN (two knots or more): its slope was 0, chainrule's rule for NaN inputs is NaN.
+    # With one knot NumPy gives fp[0] at NaN too, a constant: slope 0
+    x = np.array([np.nan, 0.5, 1.5])
+    g = cr.grad(lambda x_: np.interp(x_, [0.0, 1.0, 2.0], np.array([0.0, 1.0, 4.0])).sum())(x)
+    assert np.isnan(g[0]) and np.array_equal(g[1:], [1.0, 3.0])
+    _, t = cr.jvp(lambda x_: np.interp(x_, [0.0, 1.0, 2.0], np.array([0.0, 1.0, 4.0]), period=3), (x,), (np.ones(3),))
+    assert np.isnan(t[0]) and np.array_equal(t[1:], [1.0, 3.0])
+    assert np.interp(np.nan, [1.0], [5.0]) == 5.0
+    assert np.array_equal(cr.grad(lambda x_: np.interp(x_, [1.0], [5.0]).sum())(x), [0.0, 0.0, 0.0])
+
+
 def test_interp_refusals() -> None:
     xp = cr.tensor(XP, requires_grad=True)
     with pytest.raises(UnsupportedArgumentError, match="xp"):
