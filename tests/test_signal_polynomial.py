@@ -181,6 +181,22 @@ def test_polyval_values_dtype_and_gradients() -> None:
         np.polyval(cr.tensor(1.0), x32)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow to inf, NumPy's too
+def test_polyval_gradient_where_the_value_overflows() -> None:
+    # polyval([1, 0, 3], 1e200) is inf (NumPy's too), its slope 2e200; Horner's first step 0 * x was recorded and
+    # gave 0 * inf = NaN. PyTorch's x**2 + 3 gives 2e200
+    x = np.array([0.0, 1e200, -1e200, 2.0])
+    p = np.array([1.0, 0.0, 3.0])
+    out = np.polyval(p, cr.tensor(x))
+    assert np.array_equal(out.data, np.polyval(p, x))
+    assert np.array_equal(cr.grad(lambda x_: np.polyval(p, x_).sum())(x), [0.0, 2e200, -2e200, 4.0])
+    _, t = cr.jvp(lambda x_: np.polyval(p, x_), (x,), (np.ones(4),))
+    assert np.array_equal(t, [0.0, 2e200, -2e200, 4.0])
+    # no coefficients: NumPy's zeros_like(x), a tensor without gradient
+    empty = np.polyval(cr.tensor(np.zeros(0)), cr.tensor(x))
+    assert isinstance(empty, cr.Tensor) and np.array_equal(empty.data, np.polyval(np.zeros(0), x))
+
+
 def test_vander_values_and_gradients() -> None:
     x = np.array([0.0, -1.5, 2.0, 0.7])
     for kw in ({}, {"N": 6}, {"N": 3, "increasing": True}, {"N": 1}):
