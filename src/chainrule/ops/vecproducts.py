@@ -10,6 +10,11 @@ vecmat(x, A) = sum_n x[..., n] A[..., n, m]  x: matvec(A, g)                    
 =========================================  ========================================================
 
 (The engine sums the gradients of broadcast leading dimensions back to each input's shape.)
+
+``np.vecdot/matvec/vecmat(..., axes=...)`` on tensors moves the core axes last and calls the gufunc on those views.
+NumPy's own sums depend on the memory layout it iterates over (contiguous or strided, cast before or after), so with
+``axes=`` and inputs of two dtypes (float32 with float64) or transposed views the last bit or two can differ from
+NumPy's call with ``axes=`` (NumPy's own matvec differs that much between ``a`` and ``a.copy(order='F')``).
 """
 
 from __future__ import annotations
