@@ -77,3 +77,12 @@ def test_refusals() -> None:
         np.vecdot(t, t, axis=0, axes=[0, 0])
     with pytest.raises(UnsupportedOperationError, match="out="):
         np.vecdot(t, t, out=(np.empty(2),))
+
+
+@pytest.mark.parametrize("keepdims", [1, 0, np.True_, None])
+def test_keepdims_must_be_a_python_bool(keepdims) -> None:
+    # NumPy refuses keepdims=1 (or np.True_, None) with a TypeError; the tensor route accepted it
+    with pytest.raises(TypeError, match="'keepdims' must be a boolean"):
+        np.vecdot(np.ones(2), np.ones(2), keepdims=keepdims)
+    with pytest.raises(TypeError, match="'keepdims' must be a boolean"):
+        np.vecdot(cr.tensor(np.ones(2)), np.ones(2), keepdims=keepdims)

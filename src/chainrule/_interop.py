@@ -252,6 +252,8 @@ def _gufunc(name: str, inputs: tuple, kwargs: dict) -> Any:
                 f"{name}: axis can only be used with a single shared core dimension, not with its signature"
             )
         axes = [(axis,), (axis,)]
+    if not isinstance(keepdims, bool):  # NumPy's check (keepdims=1 or np.True_ included)
+        raise TypeError("'keepdims' must be a boolean")
     if keepdims and name != "vecdot":
         raise TypeError(f"{name} does not support keepdims: its output has a core dimension")
     if axes is None:
