@@ -197,15 +197,22 @@ def _write_out(name: str, result: Any, out: tuple, mask: Any) -> Any:
     from .tensor import Tensor
 
     results = result if isinstance(result, tuple) else (result,)
-    written = []
-    for r, o in zip(results, out, strict=True):
+    for r, o in zip(results, out, strict=True):  # every out= checked before anything is written
         if o is None:
-            written.append(r)
             continue
         if not isinstance(o, Tensor):
             raise _unsupported(
                 f"{name}(..., out=array) with tensor inputs",
                 " (writing into a NumPy array would drop the gradient; give out= a tensor, or leave out= away)",
+            )
+        if o._data.base is not None or not o._data.flags.writeable:
+            # NOTE: a slice, reshape or transpose of a tensor copies on its first in-place change (tensor.py's
+            # _own_data), so the write would never reach the tensor it came from, where NumPy's out= writes
+            # through a view (np.exp(a, out=t[1:2]) left t unchanged, silently)
+            raise UnsupportedOperationError(
+                f"{name}(..., out=tensor): the out tensor shares memory with another tensor or array (a slice, "
+                "reshape, transpose or broadcast); chainrule copies such a tensor on its first in-place change, so "
+                f"the result would not reach the tensor it views. Write it there directly: t[index] = np.{name}(...)"
             )
         rd = np.result_type(r.data if isinstance(r, Tensor) else r)
         if not np.can_cast(rd, o.dtype, "same_kind"):
@@ -213,6 +220,11 @@ def _write_out(name: str, result: Any, out: tuple, mask: Any) -> Any:
                 f"{name}(..., out=tensor): cannot write the result of dtype {rd} into a tensor of dtype {o.dtype} "
                 "with casting rule 'same_kind' (as NumPy refuses)"
             )
+    written = []
+    for r, o in zip(results, out, strict=True):
+        if o is None:
+            written.append(r)
+            continue
         if mask is not True:
             r = ops.where(mask.data if isinstance(mask, Tensor) else mask, r, o._current())
         written.append(o.copy_(r))
