@@ -269,10 +269,24 @@ def _gufunc(name: str, inputs: tuple, kwargs: dict) -> Any:
     if keepdims and name != "vecdot":
         raise TypeError(f"{name} does not support keepdims: its output has a core dimension")
     if axes is None:
+        if name != "vecdot":
+            return (ops.matvec if name == "matvec" else ops.vecmat)(x1, x2)
         axes = [tuple(range(-core1, 0)), tuple(range(-core2, 0))] + ([(-1,)] if out_core else [])
     axes = [tuple(a) if isinstance(a, (tuple, list)) else (a,) for a in axes]
     if len(axes) not in (2, 3) or [len(a) for a in axes[:2]] != [core1, core2]:
         raise ValueError(f"{name}: axes {axes!r} do not match its signature")
+    if name != "vecdot":
+        # NOTE: NumPy's own call with axes= (its sums depend on the layout it reads: moving the axes first and
+        # calling it without axes= differed by an ulp or two for float32 with float64 and for strided inputs)
+        cores, batches = [], []
+        for x, core in zip((x1, x2), axes[:2], strict=True):
+            shape = shape_of(x)
+            src = np.lib.array_utils.normalize_axis_tuple(core, len(shape))  # (NumPy's AxisError when out of range)
+            cores.append(tuple(k - len(shape) for k in src))
+            batches.append(tuple(d for k, d in enumerate(shape) if k not in src))
+        nd = len(np.broadcast_shapes(*batches)) + 1
+        out = np.lib.array_utils.normalize_axis_index(axes[2][0], nd) - nd if len(axes) == 3 else -1
+        return (ops.matvec if name == "matvec" else ops.vecmat)(x1, x2, axes=(cores[0], cores[1], (out,)))
     moved = []
     for x, core in zip((x1, x2), axes[:2], strict=True):
         nd = len(shape_of(x))
@@ -286,12 +300,6 @@ def _gufunc(name: str, inputs: tuple, kwargs: dict) -> Any:
         elif len(axes) == 3 and axes[2] != ():
             raise ValueError(f"{name}: the output has no core dimension, got axes {axes[2]!r} for it")
         return out
-    out = (ops.matvec if name == "matvec" else ops.vecmat)(*moved)
-    if len(axes) == 3:
-        nd = len(shape_of(out))
-        dest = np.lib.array_utils.normalize_axis_index(axes[2][0], nd)
-        out = ops.moveaxis(out, -1, dest)
-    return out
 
 
 # -- array functions -------------------------------------------------------------------------------------
