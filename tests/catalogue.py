@@ -2074,6 +2074,13 @@ prim(
 )
 prim("vecmat", "np_dispatch", lambda x, a: np.vecmat(x, a), [_sg((2, 3)), _sg((3, 2))], ref=np.vecmat)
 prim(
+    "vecmat",
+    "np_dispatch_axes_broadcast",
+    lambda x, a: np.vecmat(x, a, axes=[(0,), (1, 0), (0,)]),
+    [_sg((3, 2)), _sg((4, 3, 1))],
+    ref=lambda x, a: np.vecmat(x, a, axes=[(0,), (1, 0), (0,)]),
+)
+prim(
     "vecdot",
     "np_ufunc_axis_keepdims",
     lambda a, b: np.vecdot(a, b, axis=0, keepdims=True),

@@ -649,3 +649,8 @@ def test_inverse_hyperbolics_fmod_heaviside_frexp_conventions() -> None:
     cr.frexp(x)[0].sum().backward()
     assert x.grad.tolist() == [1.0, 0.25]
     assert not cr.modf(x)[1].requires_grad and not cr.spacing(x).requires_grad
+    assert grads(lambda t: cr.frexp(t)[0], [1e-200])[1][0].tolist() == [2.0**664]  # exact (PyTorch: inf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        value, (_, gy) = grads(cr.fmod, [3.0, np.inf], [0.0, 2.0])
+    assert np.isnan(value).all() and np.isnan(gy).all()  # NaN values, NaN slopes (PyTorch: +-inf)

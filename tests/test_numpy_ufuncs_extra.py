@@ -281,6 +281,26 @@ def test_out_and_where_refusals() -> None:
         np.exp(x, signature=(None, np.float32))
 
 
+def test_out_that_views_another_tensor_is_refused() -> None:
+    # NumPy's out=a[1:3] writes through the view into a; a tensor's slice copies on its first in-place change, so
+    # np.exp(x, out=t[1:3]) left t unchanged without a word. Refused, naming the way that works (t[1:3] = ...)
+    x = cr.tensor(np.array([0.5, 1.0]), requires_grad=True)
+    t = cr.tensor(np.zeros((2, 3)))
+    for view in (t[0, 1:3], t.T[1:3, 0], cr.expand_dims(t[0], 0)[0, :2]):
+        with pytest.raises(UnsupportedOperationError, match=r"t\[index\] = np.exp"):
+            np.exp(x, out=view)
+    assert np.array_equal(t.data, np.zeros((2, 3)))
+    first = cr.tensor(np.zeros(2))
+    with pytest.raises(UnsupportedOperationError, match="shares memory"):
+        np.divmod(x, 2.0, out=(first, t[1, :2]))
+    with pytest.raises(UnsupportedOperationError, match="out=array"):
+        np.divmod(x, 2.0, out=(first, np.zeros(2)))
+    assert np.array_equal(first.data, [0.0, 0.0])  # nothing written where one of the outputs is refused
+    t[0, 1:3] = np.exp(x)  # the way that works, with the gradient
+    t.sum().backward()
+    np.testing.assert_allclose(x.grad, np.exp([0.5, 1.0]))
+
+
 # -- nan_to_num, real, imag, real_if_close, angle, round with decimals, i0 --------------------------------------
 def test_nan_to_num_passes_the_gradient_where_finite() -> None:
     x = np.array([1.5, np.nan, np.inf, -np.inf, -0.25], dtype=np.float32)

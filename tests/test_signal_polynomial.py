@@ -138,6 +138,18 @@ def test_interp_second_order_mixed() -> None:
     np.testing.assert_array_equal(hx, np.zeros((2, 2)))  # piecewise linear in x
 
 
+def test_interp_nan_x_gives_nan_slope() -> None:
+    # np.interp(nan, xp, fp) is NaN (two knots or more): its slope was 0, chainrule's rule for NaN inputs is NaN.
+    # With one knot NumPy gives fp[0] at NaN too, a constant: slope 0
+    x = np.array([np.nan, 0.5, 1.5])
+    g = cr.grad(lambda x_: np.interp(x_, [0.0, 1.0, 2.0], np.array([0.0, 1.0, 4.0])).sum())(x)
+    assert np.isnan(g[0]) and np.array_equal(g[1:], [1.0, 3.0])
+    _, t = cr.jvp(lambda x_: np.interp(x_, [0.0, 1.0, 2.0], np.array([0.0, 1.0, 4.0]), period=3), (x,), (np.ones(3),))
+    assert np.isnan(t[0]) and np.array_equal(t[1:], [1.0, 3.0])
+    assert np.interp(np.nan, [1.0], [5.0]) == 5.0
+    assert np.array_equal(cr.grad(lambda x_: np.interp(x_, [1.0], [5.0]).sum())(x), [0.0, 0.0, 0.0])
+
+
 def test_interp_refusals() -> None:
     xp = cr.tensor(XP, requires_grad=True)
     with pytest.raises(UnsupportedArgumentError, match="xp"):
@@ -167,6 +179,22 @@ def test_polyval_values_dtype_and_gradients() -> None:
     assert np.polyval(np.poly1d(p), cr.tensor(2.0)).data == np.polyval(p, 2.0)
     with pytest.raises(TypeError, match="0-d"):
         np.polyval(cr.tensor(1.0), x32)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow to inf, NumPy's too
+def test_polyval_gradient_where_the_value_overflows() -> None:
+    # polyval([1, 0, 3], 1e200) is inf (NumPy's too), its slope 2e200; Horner's first step 0 * x was recorded and
+    # gave 0 * inf = NaN. PyTorch's x**2 + 3 gives 2e200
+    x = np.array([0.0, 1e200, -1e200, 2.0])
+    p = np.array([1.0, 0.0, 3.0])
+    out = np.polyval(p, cr.tensor(x))
+    assert np.array_equal(out.data, np.polyval(p, x))
+    assert np.array_equal(cr.grad(lambda x_: np.polyval(p, x_).sum())(x), [0.0, 2e200, -2e200, 4.0])
+    _, t = cr.jvp(lambda x_: np.polyval(p, x_), (x,), (np.ones(4),))
+    assert np.array_equal(t, [0.0, 2e200, -2e200, 4.0])
+    # no coefficients: NumPy's zeros_like(x), a tensor without gradient
+    empty = np.polyval(cr.tensor(np.zeros(0)), cr.tensor(x))
+    assert isinstance(empty, cr.Tensor) and np.array_equal(empty.data, np.polyval(np.zeros(0), x))
 
 
 def test_vander_values_and_gradients() -> None:

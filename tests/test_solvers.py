@@ -79,6 +79,46 @@ def test_lstsq_float32_second_order_and_forward_mode() -> None:
     np.testing.assert_allclose(tangent, fd, rtol=1e-6, atol=1e-8)
 
 
+def test_lstsq_float32_gradient_uses_numpys_float64_cutoff() -> None:
+    # NumPy's lstsq runs gelsd in float64 for float32 inputs too, with float64's eps in its cutoff: a singular value
+    # 3e-7 of the largest counts (rank 2, x ~ 5.7e6). The gradient used float32's eps, dropped it, and gave ~1.2
+    # where the float64 derivative of the same values is ~1e12
+    u, _ = np.linalg.qr(np.random.default_rng(1).standard_normal((3, 3)))
+    v, _ = np.linalg.qr(np.random.default_rng(2).standard_normal((2, 2)))
+    a32 = ((u[:, :2] * [1.0, 3e-7]) @ v.T).astype(np.float32)
+    b32 = np.array([1.0, 2.0, 3.0], np.float32)
+    assert np.linalg.lstsq(a32, b32)[2] == 2
+    g32 = cr.grad(lambda a, b: np.linalg.lstsq(a, b)[0].sum(), argnums=(0, 1))(a32, b32)
+    g64 = cr.grad(lambda a, b: np.linalg.lstsq(a, b)[0].sum(), argnums=(0, 1))(a32.astype(float), b32.astype(float))
+    for got, want in zip(g32, g64, strict=True):
+        assert got.dtype == np.float32
+        # (the rules run in float32 at condition number 3e6: agreement to ~15%, where the bug was 12 digits off)
+        np.testing.assert_allclose(got, want, rtol=0.3)
+
+
+@pytest.mark.parametrize("rcond", [0, -1, 1, 1.5])
+def test_lstsq_rcond_outside_0_1_is_machine_precision(rcond) -> None:
+    # LAPACK's gelsd reads rcond <= 0 or >= 1 as its machine precision (eps / 2): diag(1, 1e-17) has rank 1 there,
+    # diag(1, 0.5) rank 2 (rcond=1 gave the gradient of rank 0, all zeros; rcond=0 that of rank 2, 1e17)
+    for d, rank in (([1.0, 1e-17], 1), ([1.0, 0.5], 2)):
+        a = np.vstack([np.diag(d), np.zeros((1, 2))])
+        b = np.ones(3)
+        assert np.linalg.lstsq(a, b, rcond=rcond)[2] == rank
+        gb = cr.grad(lambda b_: np.linalg.lstsq(a, b_, rcond=rcond)[0].sum())(b)
+        np.testing.assert_allclose(gb, np.linalg.pinv(a, rcond=1e-16).sum(axis=0), rtol=1e-12)
+        ga = cr.grad(lambda a_: np.linalg.lstsq(a_, b, rcond=rcond)[0].sum())(a)
+        assert np.all(np.isfinite(ga)) and np.abs(ga).max() > 0.1
+
+
+def test_lstsq_singular_values_in_numpys_result_dtype() -> None:
+    # s is float64 unless both inputs are float32 (it came back float32 for a float32 a with a float64 b)
+    a32 = A.astype(np.float32)
+    for a, b in ((a32, B), (a32, B.astype(np.float32)), (np.arange(15).reshape(5, 3), B)):
+        s = np.linalg.lstsq(cr.tensor(a), cr.tensor(b))[3]
+        assert s.dtype == np.linalg.lstsq(a, b)[3].dtype
+        np.testing.assert_allclose(s.data, np.linalg.lstsq(a, b)[3], rtol=1e-6)
+
+
 def test_lstsq_refusals() -> None:
     with pytest.raises(LinAlgError, match="two-dimensional"):
         np.linalg.lstsq(cr.tensor(np.ones((2, 3, 3))), np.ones((2, 3)))
@@ -98,6 +138,17 @@ def test_cond(p) -> None:
     np.testing.assert_allclose(t.grad, _fd(lambda y: np.linalg.cond(y, p).sum(), [x], 0), rtol=1e-5, atol=1e-7)
     x32 = x.astype(np.float32)
     assert np.linalg.cond(cr.tensor(x32), p).dtype == np.linalg.cond(x32, p).dtype == np.float32
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, -1, np.inf, -np.inf])
+def test_cond_of_integers_is_float64(p) -> None:
+    # NumPy inverts and measures integer matrices in float64 (cond(eye(2, int), 'fro') gave int64 2, not 2.0000000000000004)
+    x = np.array([[2, 1], [1, 3]])
+    got, want = np.linalg.cond(cr.tensor(x), p), np.linalg.cond(x, p)
+    assert got.dtype == want.dtype == np.float64 and np.array_equal(got.data, want)
+    for dt in (np.int64, np.bool_):
+        got = np.linalg.cond(cr.tensor(np.eye(2, dtype=dt)), p)
+        assert np.array_equal(got.data, np.linalg.cond(np.eye(2, dtype=dt), p))
 
 
 def test_cond_singular_and_refusals() -> None:

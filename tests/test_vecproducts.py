@@ -77,3 +77,38 @@ def test_refusals() -> None:
         np.vecdot(t, t, axis=0, axes=[0, 0])
     with pytest.raises(UnsupportedOperationError, match="out="):
         np.vecdot(t, t, out=(np.empty(2),))
+
+
+@pytest.mark.parametrize("keepdims", [1, 0, np.True_, None])
+def test_keepdims_must_be_a_python_bool(keepdims) -> None:
+    # NumPy refuses keepdims=1 (or np.True_, None) with a TypeError; the tensor route accepted it
+    with pytest.raises(TypeError, match="'keepdims' must be a boolean"):
+        np.vecdot(np.ones(2), np.ones(2), keepdims=keepdims)
+    with pytest.raises(TypeError, match="'keepdims' must be a boolean"):
+        np.vecdot(cr.tensor(np.ones(2)), np.ones(2), keepdims=keepdims)
+
+
+def test_axes_give_numpys_own_values_for_mixed_dtypes_and_layouts() -> None:
+    # NumPy's sums depend on the memory layout it reads; moving the core axes first and calling the gufunc without
+    # axes= differed from np.vecmat(x, a, axes=...) in the last bit or two (float64 x with a float32 a: 4 in 10
+    # draws), and from np.matvec(a, x, axes=...) for a transposed float32 x. Now NumPy's own call, gradients as before
+    rng = np.random.default_rng(3)
+    cases = [
+        (np.vecmat, [(-1,), (-1, -2), (-1,)], (3,), (2, 3, 3), np.float64, np.float32, False),
+        (np.matvec, [(1, 0), (0,), (0,)], (3, 4, 2), (2, 3), np.float32, np.float64, True),
+        (np.matvec, [(1, 0), (0,), (0,)], (3, 4, 2), (2, 3), np.float64, np.float64, True),
+        (np.vecmat, [(0,), (0, 1), (0,)], (3, 2), (3, 4, 2), np.float64, np.float32, False),
+    ]
+    for func, axes, s1, s2, d1, d2, transpose in cases:
+        for _ in range(20):
+            a, b = rng.standard_normal(s1).astype(d1), rng.standard_normal(s2).astype(d2)
+            b = b.T if transpose else b
+            want = func(a, b, axes=axes)
+            got = func(cr.tensor(a), cr.tensor(b), axes=axes)
+            assert got.dtype == want.dtype and np.array_equal(got.data, want)
+        a64, b64 = a.astype(np.float64), b.astype(np.float64)
+        w = rng.standard_normal(want.shape)
+        ga, gb = cr.grad(lambda p, q, f=func, ax=axes: (f(p, q, axes=ax) * w).sum(), argnums=(0, 1))(a64, b64)
+        for i, g in enumerate((ga, gb)):
+            fd = numerical_grad(lambda p, q, f=func, ax=axes: float((f(p, q, axes=ax) * w).sum()), [a64, b64], i)
+            np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)

@@ -197,15 +197,22 @@ def _write_out(name: str, result: Any, out: tuple, mask: Any) -> Any:
     from .tensor import Tensor
 
     results = result if isinstance(result, tuple) else (result,)
-    written = []
-    for r, o in zip(results, out, strict=True):
+    for r, o in zip(results, out, strict=True):  # every out= checked before anything is written
         if o is None:
-            written.append(r)
             continue
         if not isinstance(o, Tensor):
             raise _unsupported(
                 f"{name}(..., out=array) with tensor inputs",
                 " (writing into a NumPy array would drop the gradient; give out= a tensor, or leave out= away)",
+            )
+        if o._data.base is not None or not o._data.flags.writeable:
+            # NOTE: a slice, reshape or transpose of a tensor copies on its first in-place change (tensor.py's
+            # _own_data), so the write would never reach the tensor it came from, where NumPy's out= writes
+            # through a view (np.exp(a, out=t[1:2]) left t unchanged, silently)
+            raise UnsupportedOperationError(
+                f"{name}(..., out=tensor): the out tensor shares memory with another tensor or array (a slice, "
+                "reshape, transpose or broadcast); chainrule copies such a tensor on its first in-place change, so "
+                f"the result would not reach the tensor it views. Write it there directly: t[index] = np.{name}(...)"
             )
         rd = np.result_type(r.data if isinstance(r, Tensor) else r)
         if not np.can_cast(rd, o.dtype, "same_kind"):
@@ -213,6 +220,11 @@ def _write_out(name: str, result: Any, out: tuple, mask: Any) -> Any:
                 f"{name}(..., out=tensor): cannot write the result of dtype {rd} into a tensor of dtype {o.dtype} "
                 "with casting rule 'same_kind' (as NumPy refuses)"
             )
+    written = []
+    for r, o in zip(results, out, strict=True):
+        if o is None:
+            written.append(r)
+            continue
         if mask is not True:
             r = ops.where(mask.data if isinstance(mask, Tensor) else mask, r, o._current())
         written.append(o.copy_(r))
@@ -252,13 +264,29 @@ def _gufunc(name: str, inputs: tuple, kwargs: dict) -> Any:
                 f"{name}: axis can only be used with a single shared core dimension, not with its signature"
             )
         axes = [(axis,), (axis,)]
+    if not isinstance(keepdims, bool):  # NumPy's check (keepdims=1 or np.True_ included)
+        raise TypeError("'keepdims' must be a boolean")
     if keepdims and name != "vecdot":
         raise TypeError(f"{name} does not support keepdims: its output has a core dimension")
     if axes is None:
+        if name != "vecdot":
+            return (ops.matvec if name == "matvec" else ops.vecmat)(x1, x2)
         axes = [tuple(range(-core1, 0)), tuple(range(-core2, 0))] + ([(-1,)] if out_core else [])
     axes = [tuple(a) if isinstance(a, (tuple, list)) else (a,) for a in axes]
     if len(axes) not in (2, 3) or [len(a) for a in axes[:2]] != [core1, core2]:
         raise ValueError(f"{name}: axes {axes!r} do not match its signature")
+    if name != "vecdot":
+        # NOTE: NumPy's own call with axes= (its sums depend on the layout it reads: moving the axes first and
+        # calling it without axes= differed by an ulp or two for float32 with float64 and for strided inputs)
+        cores, batches = [], []
+        for x, core in zip((x1, x2), axes[:2], strict=True):
+            shape = shape_of(x)
+            src = np.lib.array_utils.normalize_axis_tuple(core, len(shape))  # (NumPy's AxisError when out of range)
+            cores.append(tuple(k - len(shape) for k in src))
+            batches.append(tuple(d for k, d in enumerate(shape) if k not in src))
+        nd = len(np.broadcast_shapes(*batches)) + 1
+        out = np.lib.array_utils.normalize_axis_index(axes[2][0], nd) - nd if len(axes) == 3 else -1
+        return (ops.matvec if name == "matvec" else ops.vecmat)(x1, x2, axes=(cores[0], cores[1], (out,)))
     moved = []
     for x, core in zip((x1, x2), axes[:2], strict=True):
         nd = len(shape_of(x))
@@ -272,12 +300,6 @@ def _gufunc(name: str, inputs: tuple, kwargs: dict) -> Any:
         elif len(axes) == 3 and axes[2] != ():
             raise ValueError(f"{name}: the output has no core dimension, got axes {axes[2]!r} for it")
         return out
-    out = (ops.matvec if name == "matvec" else ops.vecmat)(*moved)
-    if len(axes) == 3:
-        nd = len(shape_of(out))
-        dest = np.lib.array_utils.normalize_axis_index(axes[2][0], nd)
-        out = ops.moveaxis(out, -1, dest)
-    return out
 
 
 # -- array functions -------------------------------------------------------------------------------------

@@ -41,8 +41,15 @@ def polyval(p: Any, x: Any) -> Any:
         raise TypeError("polyval: iteration over a 0-d array (p must be a sequence of coefficients)")
     # NOTE: the same steps as NumPy's polyval (y = zeros_like(x); y = y * x + pv for each pv), so the same values
     # and dtype (an integer or float64 coefficient promotes a float32 x, as NumPy's scalars do)
-    y: Any = np.zeros_like(data_of(x))
-    for k in range(shape_of(p)[0]):
+    xd = data_of(x)
+    if shape_of(p)[0] == 0:  # no coefficients: NumPy's zeros_like(x)
+        zeros = np.zeros_like(xd)
+        return Tensor._wrap(zeros, None, False) if isinstance(x, Tensor) or isinstance(p, Tensor) else zeros
+    # the first step multiplies the zeros by x's values, not by x: its slope in x is exactly 0, and recording it
+    # gave 0 * inf = NaN where the later steps' gradient overflows (polyval([1, 0, 3], 1e200): slope 2e200, got NaN).
+    # A constant polynomial keeps x in its graph (a zero gradient, not none)
+    y: Any = np.zeros_like(xd) * (xd if shape_of(p)[0] > 1 else x) + getitem(p, 0)
+    for k in range(1, shape_of(p)[0]):
         y = y * x + getitem(p, k)
     return y
 

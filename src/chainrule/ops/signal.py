@@ -154,9 +154,14 @@ def _segments(x: Any, xp: np.ndarray, left: Any, right: Any) -> tuple[np.ndarray
 def _interp_x(g: Any, ans: Any, x: Any, fp: Any, xp: np.ndarray, left: Any, right: Any) -> Any:
     i, _lo, _hi, sloped = _segments(x, xp, left, right)
     if xp.shape[0] == 1:
-        return g * 0.0
-    dx = np.where(sloped, xp[i] - xp[i - 1], 1.0)
-    return where(sloped, g * ((take(fp, i) - take(fp, i - 1)) / dx), 0.0)
+        out = g * 0.0
+    else:
+        dx = np.where(sloped, xp[i] - xp[i - 1], 1.0)
+        out = where(sloped, g * ((take(fp, i) - take(fp, i - 1)) / dx), 0.0)
+    nan = np.isnan(data_of(x)) & np.isnan(data_of(ans))
+    # a NaN x gives a NaN value (with two knots or more) and, as everywhere in chainrule, a NaN slope (it fell in no
+    # segment: 0)
+    return where(nan, np.nan, out) if np.any(nan) else out
 
 
 def _interp_fp(g: Any, ans: Any, x: Any, fp: Any, xp: np.ndarray, left: Any, right: Any) -> Any:

@@ -40,11 +40,14 @@ from .shape import astype, expand_dims, getitem, ravel, reshape, transpose
 # -- lstsq ------------------------------------------------------------------------------------------------
 def _cutoff(a: Any, rcond: Any) -> float:
     """The relative cutoff gelsd applies (singular values <= cutoff * s_max count as 0), as pinv's rcond."""
-    dt = np.result_type(data_of(a))
-    eps = np.finfo(dt if dt.kind == "f" else np.float64).eps
+    # NOTE: NumPy's lstsq runs gelsd in float64 for every real dtype (its _commonType), so float32 inputs get
+    # float64's eps too: float32's would drop singular values gelsd keeps (x ~ 1e6, gradient ~ 1)
+    eps = np.finfo(np.float64).eps
     if rcond is None:
         return float(eps * max(shape_of(a)))  # NumPy's default
-    return float(rcond) if rcond >= 0 else float(eps / 2)  # LAPACK: a negative rcond means machine precision
+    rcond = float(rcond)
+    # LAPACK's dlalsd: rcond <= 0 or >= 1 means its machine precision, dlamch('E') = eps / 2
+    return rcond if 0 < rcond < 1 else float(eps / 2)
 
 
 def _p(a: Any, rcond: Any) -> Any:
@@ -153,7 +156,9 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
         return wrap(values[0]), wrap(values[1]), values[2], wrap(values[3])
     x = _lstsq(a, b, rcond=rcond)
     residuals = _lstsq_residuals(a, b, rcond=rcond)
-    return x, residuals, values[2], svdvals(a)
+    # s in NumPy's real result dtype (float64 unless both inputs are float32)
+    dt = np.result_type(values[3])
+    return x, residuals, values[2], svdvals(a if np.result_type(data_of(a)) == dt else astype(a, dt))
 
 
 # -- cond -------------------------------------------------------------------------------------------------
@@ -179,6 +184,8 @@ def cond(x: Any, p: Any = None) -> Any:
         else:
             check_matrix("cond", x)
             dt = np.result_type(data_of(x))
+            if dt.kind != "f":  # integers and booleans: NumPy's norm and result are float64 (this gave int64)
+                x, dt = astype(x, np.float64), np.dtype(np.float64)
             try:
                 invx = inv(astype(x, np.float64))  # NumPy inverts in double precision ('d->d'), then casts back
             except LinAlgError:
