@@ -477,3 +477,44 @@ def test_array_api_unique_functions(func) -> None:
     np.testing.assert_array_equal(values.data, expected_values)
     values.sum().backward()  # NaNs are all distinct here (equal_nan=False): each gets its own gradient
     assert x.grad.tolist() == [[1.0, 1.0, 1.0], [0.0, 1.0, 1.0]]
+
+
+# -- regressions found by fuzzing against NumPy ------------------------------------------------------------
+def _raises_like_numpy(call, a) -> BaseException:
+    """``call`` raises on the tensor an exception of the type NumPy raises on the array; returns chainrule's."""
+    with pytest.raises(Exception) as expected:
+        call(a)
+    with pytest.raises(type(expected.value)) as got:
+        call(cr.tensor(a, requires_grad=a.dtype.kind == "f"))
+    return got.value
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a: np.hsplit(a, 2),  # unequal sections: ValueError("array split does not result in an equal division")
+        lambda a: np.split(a, 2),
+        lambda a: np.split(a, 0),  # ZeroDivisionError, as NumPy's n % 0
+        lambda a: np.hsplit(a, 0),
+        lambda a: np.split(a, -1),  # ValueError: number sections must be larger than 0.
+        lambda a: np.array_split(a, 0),
+        lambda a: np.split(a, 1, axis=1),  # IndexError (NumPy reads ary.shape[axis])
+        lambda a: np.split(a, [1.0]),  # TypeError: float indices
+    ],
+)
+def test_split_errors_are_numpys_types(call) -> None:
+    err = _raises_like_numpy(call, np.array([1.0, 2.0, 3.0]))
+    assert isinstance(err, (cr.errors.ChainruleError, TypeError))
+
+
+def test_split_unequal_sections_names_numpys_reason_and_the_shapes() -> None:
+    with pytest.raises(ValueError, match=r"array split does not result in an equal division.*length 3.*2 equal"):
+        np.hsplit(cr.tensor([1.0, 2.0, 3.0]), 2)
+    same(np.split(cr.tensor(np.arange(6.0)), 3.0), np.split(np.arange(6.0), 3.0))  # a float count, as NumPy
+
+
+@pytest.mark.parametrize("call", [lambda a: np.append(a, a, axis=-3), lambda a: np.concatenate([a, a], axis=2)])
+def test_out_of_range_axis_is_numpys_axis_error(call) -> None:
+    # was chainrule's ShapeError (a ValueError, but not np.exceptions.AxisError, which NumPy raises)
+    err = _raises_like_numpy(call, np.ones((2, 3)))
+    assert isinstance(err, cr.errors.AxisError) and isinstance(err, np.exceptions.AxisError)

@@ -21,6 +21,7 @@ astype                         g cast back to the input's dtype
 from __future__ import annotations
 
 import builtins
+import operator
 from typing import Any
 
 import numpy as np
@@ -333,7 +334,8 @@ def _concatenate_forward(*xs: np.ndarray, axis: int = 0) -> np.ndarray:
     try:
         return np.concatenate(xs, axis=axis)
     except ValueError as e:
-        raise ShapeError(f"concatenate: {e}; shapes {[x.shape for x in xs]} along axis {axis}") from None
+        kind = AxisError if isinstance(e, np.exceptions.AxisError) else ShapeError
+        raise kind(f"concatenate: {e}; shapes {[x.shape for x in xs]} along axis {axis}") from None
 
 
 def _concatenate_vjp(argnum: int, g: Any, ans: Any, *xs: Any, axis: int = 0) -> Any:
@@ -382,33 +384,42 @@ def stack(arrays: Any, axis: int = 0) -> Any:
     return concatenate([expand_dims(a, axis) for a in arrays], axis=axis)
 
 
+class _ZeroSectionsError(InvalidArgumentError, ZeroDivisionError):
+    """``split(x, 0)``: NumPy raises ZeroDivisionError (``n % 0``); this is that, and a ValueError."""
+
+
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
-    """Split into pieces along ``axis`` (as ``np.split``)."""
-    shape = shape_of(x)
-    a = normalize_axis(axis, len(shape))[0]
-    n = shape[a]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        k = int(indices_or_sections)
-        if k <= 0 or n % k:
-            raise ShapeError(f"split: an axis of length {n} cannot be split into {k} equal sections")
-        bounds = [i * (n // k) for i in range(k + 1)]
-    else:
-        bounds = [0, *[int(i) for i in indices_or_sections], n]
-    lead = (slice(None),) * a
-    return [getitem(x, lead + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    """Split into pieces along ``axis`` (as ``np.split``): ``indices_or_sections`` equal pieces, or a list of
+    indices to split before. Unequal sections raise NumPy's ValueError ("array split does not result in an equal
+    division"), zero sections its ZeroDivisionError."""
+    if not hasattr(indices_or_sections, "__len__"):  # a number of sections (NumPy's test)
+        n = shape_of(x)[normalize_axis(axis, len(shape_of(x)))[0]]
+        k = indices_or_sections
+        if k == 0:
+            raise _ZeroSectionsError(f"split: cannot split an axis of length {n} into 0 sections")
+        if n % k:
+            raise ShapeError(
+                f"split: array split does not result in an equal division (an axis of length {n} cannot be split "
+                f"into {k} equal sections; np.array_split allows unequal ones)"
+            )
+    return array_split(x, indices_or_sections, axis=axis)
 
 
 def array_split(x: Any, sections: Any, axis: int = 0) -> list[Any]:
     """Split into ``sections`` nearly equal pieces (as ``np.array_split``; a list of indices splits there)."""
-    if not isinstance(sections, (int, np.integer)):
-        return split(x, sections, axis=axis)
-    sections = int(sections)
-    if sections <= 0:
-        raise InvalidArgumentError(f"array_split: the number of sections must be at least 1, got {sections}")
-    n = shape_of(x)[normalize_axis(axis, len(shape_of(x)))[0]]
-    q, r = divmod(n, sections)
-    sizes = [q + 1] * r + [q] * (sections - r)
-    return split(x, np.cumsum(sizes)[:-1].tolist(), axis=axis)
+    shape = shape_of(x)
+    a = normalize_axis(axis, len(shape))[0]
+    n = shape[a]
+    if hasattr(sections, "__len__"):
+        bounds = [0, *[operator.index(i) for i in sections], n]
+    else:
+        k = int(sections)
+        if k <= 0:
+            raise InvalidArgumentError(f"array_split: the number of sections must be at least 1, got {sections!r}")
+        q, r = divmod(n, k)
+        bounds = [0, *np.cumsum([q + 1] * r + [q] * (k - r)).tolist()]
+    lead = (slice(None),) * a
+    return [getitem(x, lead + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 # -- padding, repeating, tiling -------------------------------------------------------------------------
