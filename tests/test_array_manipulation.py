@@ -518,3 +518,20 @@ def test_out_of_range_axis_is_numpys_axis_error(call) -> None:
     # was chainrule's ShapeError (a ValueError, but not np.exceptions.AxisError, which NumPy raises)
     err = _raises_like_numpy(call, np.ones((2, 3)))
     assert isinstance(err, cr.errors.AxisError) and isinstance(err, np.exceptions.AxisError)
+
+
+def test_partition_of_float16_has_numpys_order() -> None:
+    # NumPy's partition of float16 orders the elements besides the kth unlike its argpartition: a gather by
+    # argpartition gave [0.1049, -0.5356, -0.1321, 0.1257, 0.6406], NumPy [-0.5356, -0.1321, 0.1049, 0.1257, 0.6406]
+    a = np.array([0.125732421875, -0.132080078125, 0.640625, 0.10491943359375, -0.53564453125], np.float16)
+    x = leaf(a, "float16")
+    y = np.partition(x, 3)
+    same(y, np.partition(a, 3))
+    (y * np.arange(5.0, dtype=np.float16)).sum().backward()
+    assert x.grad.tolist() == [3.0, 1.0, 4.0, 2.0, 0.0]  # each element's gradient is its weight where it went
+
+
+def test_resize_of_an_empty_boolean_array_keeps_its_dtype() -> None:
+    # was int64 zeros (a sum of booleans), NumPy's are False
+    same(np.resize(cr.tensor(np.ones((0, 2), bool)), (2, 1)), np.resize(np.ones((0, 2), bool), (2, 1)))
+    same(np.resize(cr.tensor(np.ones((1, 0), np.int32)), 3), np.resize(np.ones((1, 0), np.int32), 3))

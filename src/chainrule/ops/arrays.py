@@ -394,7 +394,7 @@ def resize(a: Any, new_shape: Any) -> Any:
     if not isinstance(a, Tensor):
         return np.resize(a, new_shape)
     if not a.size:  # NumPy fills with zeros (still connected to a, which has no elements to get a gradient)
-        return broadcast_to(_sum(a), index.shape)
+        return _cast(broadcast_to(_sum(a), index.shape), _dtype(a))  # (a sum of booleans is an integer)
     return getitem(ravel(a), index)
 
 
@@ -496,7 +496,15 @@ def partition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order
     if axis is None:
         a, axis = ravel(a), -1
     np.lib.array_utils.normalize_axis_index(operator.index(axis), len(shape_of(a)))  # NumPy's AxisError
-    index = np.argpartition(np.asarray(data_of(a)), data_of(kth), axis=axis, kind=kind)
+    values = np.asarray(data_of(a))
+    index = np.argpartition(values, data_of(kth), axis=axis, kind=kind)
+    expected = np.partition(values, data_of(kth), axis=axis, kind=kind)
+    if not np.array_equal(np.take_along_axis(values, index, axis=axis), expected, equal_nan=values.dtype.kind in "fc"):
+        # NumPy's partition and argpartition may order the elements besides the kth differently (float16 does):
+        # the k-th smallest of partition's result is the k-th smallest of the input, so match the two sorted orders
+        sorted_values = np.argsort(values, axis=axis, kind="stable")
+        index = np.empty_like(sorted_values)
+        np.put_along_axis(index, np.argsort(expected, axis=axis, kind="stable"), sorted_values, axis=axis)
     return take_along_axis(a, index, axis=axis)
 
 
