@@ -535,3 +535,32 @@ def test_resize_of_an_empty_boolean_array_keeps_its_dtype() -> None:
     # was int64 zeros (a sum of booleans), NumPy's are False
     same(np.resize(cr.tensor(np.ones((0, 2), bool)), (2, 1)), np.resize(np.ones((0, 2), bool), (2, 1)))
     same(np.resize(cr.tensor(np.ones((1, 0), np.int32)), 3), np.resize(np.ones((1, 0), np.int32), 3))
+
+
+@pytest.mark.parametrize(
+    "a,call",
+    [
+        (np.float64(2.0), lambda a: np.pad(a, -2)),  # ValueError: index can't contain negative values
+        (np.float64(2.0), lambda a: np.pad(a, ())),  # TypeError: `pad_width` must be of integral type.
+        (np.ones((2, 3)), lambda a: np.pad(a, 2.0)),
+        (np.ones((2, 3)), lambda a: np.pad(a, ((1, 2), (3, 4), (5, 6)))),  # ValueError: cannot broadcast
+        (np.float64(2.0), lambda a: np.pad(a, (2, 0), constant_values=[])),  # ValueError
+        (np.ones(3), lambda a: np.pad(a, [], bogus=1)),  # TypeError first, as NumPy
+    ],
+)
+def test_constant_pad_checks_its_arguments_as_numpy(a, call) -> None:
+    # a 0-d tensor was returned unpadded whatever the arguments; float widths were truncated
+    _raises_like_numpy(call, np.asarray(a))
+
+
+@pytest.mark.parametrize("mode", ["mean", "median"])
+def test_pad_with_stat_length_0_has_a_zero_tangent_where_numpy_pads_nan(mode) -> None:
+    # the padding is NaN, a constant: jvp gave NaN there, the vjp 0
+    a = np.array([[1.0, 2.0, 4.0], [3.0, 5.0, 9.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.pad(a, 1, mode=mode, stat_length=0)
+        y, t = cr.jvp(lambda x: np.pad(x, 1, mode=mode, stat_length=0), (a,), (np.ones_like(a),))
+    np.testing.assert_array_equal(np.asarray(y), expected)
+    t = np.asarray(t)
+    assert np.isfinite(t).all() and (t[1:-1, 1:-1] == 1).all() and (t.sum() == a.size)

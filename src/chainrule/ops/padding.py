@@ -98,6 +98,13 @@ def _pad_linear_vjp(g: Any, ans: Any, x: Any, pad_width: Any, mode: str, options
 
 
 def _pad_linear_jvp(t: Any, ans: Any, x: Any, pad_width: Any, mode: str, options: dict) -> Any:
+    if mode == "mean" and options.get("stat_length") is not None:
+        # (a mean of stat_length=0 elements is NaN, a constant: its tangent is 0, as the vjp has it, which
+        # NumPy's pad of t would not give) the padding matrices, as the vjp applies their transposes
+        dtype = np.result_type(data_of(t))
+        for axis, m in _matrices(shape_of(x), pad_width, mode, options):
+            t = moveaxis(matmul(moveaxis(t, axis, -1), m.T.astype(dtype, copy=False)), -1, axis)
+        return t
     if mode == "linear_ramp":
         options = {**options, "end_values": 0}
     return _pad_linear(t, pad_width=pad_width, mode=mode, options=options)
@@ -116,6 +123,17 @@ def pad_linear(x: Any, pad_width: Any, mode: str, **options: Any) -> Any:
         out = np.pad(x_data, pad_width, mode=mode, **options)
         return Tensor._wrap(out, None, False) if isinstance(x, Tensor) else out
     return _pad_linear(x, pad_width=pad_width, mode=mode, options=options)
+
+
+def _stat(reduce: Any, y: Any, index: tuple, axis: int) -> Any:
+    """``reduce`` of ``y[index]`` along ``axis`` (kept); of no elements (median's stat_length=0) NumPy's NaN, a
+    constant (the reduction's own rules would give NaN tangents)."""
+    part = getitem(y, index)
+    if shape_of(part)[axis] == 0:
+        shape = list(shape_of(part))
+        shape[axis] = 1
+        return np.full(shape, np.nan, np.result_type(data_of(y)))
+    return reduce(part, axis=axis, keepdims=True)
 
 
 def pad_stat(x: Any, pad_width: Any, mode: str, **options: Any) -> Any:
@@ -139,9 +157,9 @@ def pad_stat(x: Any, pad_width: Any, mode: str, **options: Any) -> Any:
         left_len = n if left_len is None or n < left_len else left_len
         right_len = n if right_len is None or n < right_len else right_len
         lead = (slice(None),) * axis
-        left = reduce(getitem(y, (*lead, slice(0, left_len))), axis=axis, keepdims=True)
+        left = _stat(reduce, y, (*lead, slice(0, left_len)), axis)
         same = left_len == right_len == n
-        right = left if same else reduce(getitem(y, (*lead, slice(n - right_len, n))), axis=axis, keepdims=True)
+        right = left if same else _stat(reduce, y, (*lead, slice(n - right_len, n)), axis)
         shape = list(shape_of(y))
         parts = []
         if lo:

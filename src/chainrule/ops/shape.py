@@ -481,10 +481,15 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
         numbers = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.intp).reshape(shape)
         # NumPy pads the element numbers: each padded element's number says which input element it copies
         return getitem(ravel(x), np.pad(numbers, pad_width, mode=mode, **kwargs))
+    from .padding import _pairs  # (NumPy's reading of per-axis options)
+
+    shape = shape_of(x)
+    if np.asarray(pad_width).dtype.kind not in "iu":  # NumPy's checks, in its order (also for a 0-d x)
+        raise TypeError(f"`pad_width` must be of integral type. (pad: got {pad_width!r})")
+    widths = np.array(_pairs(pad_width, len(shape), as_index=True), dtype=int).reshape(len(shape), 2)
     if kwargs:
         raise InvalidArgumentError(f"pad: unsupported keyword arguments for mode 'constant': {set(kwargs)}")
-    shape = shape_of(x)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2)) if len(shape) else np.zeros((0, 2), int)
+    _pairs(data_of(constant_values), len(shape))  # (a constant_values that does not fit the axes: NumPy's error)
     return _pad(x, pad_width=tuple(map(tuple, widths.tolist())), constant_values=constant_values)
 
 
