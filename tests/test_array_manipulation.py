@@ -564,3 +564,11 @@ def test_pad_with_stat_length_0_has_a_zero_tangent_where_numpy_pads_nan(mode) ->
     np.testing.assert_array_equal(np.asarray(y), expected)
     t = np.asarray(t)
     assert np.isfinite(t).all() and (t[1:-1, 1:-1] == 1).all() and (t.sum() == a.size)
+
+
+def test_stacking_with_casting_reports_numpys_first_error() -> None:
+    # a dimension mismatch and a forbidden cast: NumPy names the dimensions (ValueError); chainrule named the cast
+    a, b = np.ones((0, 1, 3), bool), np.ones((3, 1, 3), bool)
+    err = _raises_like_numpy(lambda x: np.vstack([x, [[1, 2, 3]], b], casting="no"), a)
+    assert "dimension" in str(err)
+    same(np.vstack([leaf(np.ones((1, 3))), np.zeros((2, 3))], casting="no"), np.ones((3, 3)) * [[1], [0], [0]])

@@ -172,13 +172,20 @@ def atleast_3d(*arys: Any) -> Any:
 
 
 # -- joining ----------------------------------------------------------------------------------------------
+def _stand_in(a: Any, axis: int) -> np.ndarray:
+    """An empty array with ``a``'s dtype and shape but for ``axis`` (of length 0): NumPy's checks, no copying."""
+    shape = list(shape_of(a))
+    if -len(shape) <= axis < len(shape):
+        shape[axis] = 0
+    return np.empty(shape, _dtype(a))
+
+
 def _join(arrays: list, axis: int, dtype: Any, casting: str) -> Any:
-    if dtype is not None:
-        # NumPy's own checks of the cast (and its errors), on empty stand-ins
-        np.concatenate([np.empty((0,), _dtype(a)) for a in arrays], dtype=dtype, casting=casting)
-        arrays = [_cast(a, np.dtype(dtype)) for a in arrays]
-    elif casting != "same_kind":
-        np.concatenate([np.empty((0,), _dtype(a)) for a in arrays], casting=casting)
+    if dtype is not None or casting != "same_kind":
+        # NumPy's own checks of the shapes and the cast, in its order (and its errors), on empty stand-ins
+        np.concatenate([_stand_in(a, axis) for a in arrays], axis=axis, dtype=dtype, casting=casting)
+        if dtype is not None:
+            arrays = [_cast(a, np.dtype(dtype)) for a in arrays]
     return concatenate(arrays, axis=axis)
 
 
