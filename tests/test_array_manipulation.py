@@ -572,3 +572,11 @@ def test_stacking_with_casting_reports_numpys_first_error() -> None:
     err = _raises_like_numpy(lambda x: np.vstack([x, [[1, 2, 3]], b], casting="no"), a)
     assert "dimension" in str(err)
     same(np.vstack([leaf(np.ones((1, 3))), np.zeros((2, 3))], casting="no"), np.ones((3, 3)) * [[1], [0], [0]])
+
+
+def test_concatenate_of_python_scalars_raises_numpys_value_error() -> None:
+    # was AttributeError ('float' object has no attribute 'shape') while writing the message
+    with pytest.raises(ValueError, match="zero-dimensional arrays cannot be concatenated"):
+        np.concatenate([leaf(np.ones(())), 1.0])
+    with pytest.raises(ValueError, match="zero-dimensional"):
+        cr.concatenate([1.0, 2.0])

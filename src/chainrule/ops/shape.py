@@ -335,7 +335,7 @@ def _concatenate_forward(*xs: np.ndarray, axis: int = 0) -> np.ndarray:
         return np.concatenate(xs, axis=axis)
     except ValueError as e:
         kind = AxisError if isinstance(e, np.exceptions.AxisError) else ShapeError
-        raise kind(f"concatenate: {e}; shapes {[x.shape for x in xs]} along axis {axis}") from None
+        raise kind(f"concatenate: {e}; shapes {[np.shape(x) for x in xs]} along axis {axis}") from None
 
 
 def _concatenate_vjp(argnum: int, g: Any, ans: Any, *xs: Any, axis: int = 0) -> Any:
