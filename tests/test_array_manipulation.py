@@ -580,3 +580,32 @@ def test_concatenate_of_python_scalars_raises_numpys_value_error() -> None:
         np.concatenate([leaf(np.ones(())), 1.0])
     with pytest.raises(ValueError, match="zero-dimensional"):
         cr.concatenate([1.0, 2.0])
+
+
+def test_pad_constant_values_tensor_gets_its_gradient() -> None:
+    # the gradient of a tensor constant_values was dropped silently (0, finite differences: the sum of g over the
+    # padding it fills); NumPy's per-axis (before, after) values, corners from the last axis
+    a, c = R.standard_normal((2, 3)), np.array([[1.0, 2.0], [3.0, 4.0]])
+    check_grad(lambda x, v: np.pad(x, ((1, 2), (2, 1)), constant_values=v), a, c)
+    check_grad(lambda x, v: np.pad(x, 1, constant_values=v), a, np.float64(2.5))
+    check_grad(lambda x, v: np.pad(x, (0, 2), constant_values=v), a, np.array([1.0, -1.0]))
+    _, t = cr.jvp(lambda v: np.pad(cr.tensor(a), 1, constant_values=v), (np.float64(2.0),), (np.float64(1.0),))
+    assert np.asarray(t).sum() == 4 * 5 - a.size  # forward mode too
+
+
+def test_pad_modes_and_options_read_as_numpy() -> None:
+    a = np.array([1.0, 2.0, 4.0])
+    x = leaf(a)
+    same(np.pad(x, 2, mode="reflect", reflect_type="x"), np.pad(a, 2, mode="reflect", reflect_type="x"))  # even
+    with pytest.raises(ValueError, match="mode 'bogus' is not supported"):  # was NotImplementedError
+        np.pad(x, 1, mode="bogus")
+    with pytest.raises(ValueError, match="unsupported keyword arguments for mode 'edge'"):  # was accepted
+        np.pad(x, 1, mode="edge", constant_values=0)
+    with pytest.raises(cr.UnsupportedArgumentError, match="not differentiable"):
+        np.pad(x, 1, mode="empty")
+
+
+def test_rot90_takes_numpys_k() -> None:
+    a = R.standard_normal((2, 3))
+    for k in (1.0, 2.0, 1.5, -1.0):  # NumPy computes k % 4: a k other than 0, 1, 2 turns as 3
+        same(np.rot90(leaf(a), k), np.rot90(a, k))

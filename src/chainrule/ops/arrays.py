@@ -325,7 +325,7 @@ def rot90(m: Any, k: int = 1, axes: Any = (0, 1)) -> Any:
         raise InvalidArgumentError("Axes must be different.")
     if axes[0] >= nd or axes[0] < -nd or axes[1] >= nd or axes[1] < -nd:
         raise InvalidArgumentError(f"Axes={axes} out of range for array of ndim={nd}.")
-    k = operator.index(k) % 4
+    k = k % 4  # (as NumPy: a float k works, and one that is not 0, 1 or 2 turns as 3)
     if k == 0:
         return getitem(m, (slice(None),))
     if k == 2:

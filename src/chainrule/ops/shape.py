@@ -451,38 +451,44 @@ _pad = defprim(
 _COPYING_MODES = ("edge", "wrap", "reflect", "symmetric")
 
 
-def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0, **kwargs: Any) -> Any:
-    """Pad with a constant (as ``np.pad(..., mode="constant")``) or, with ``mode`` ``'edge'``, ``'wrap'``,
-    ``'reflect'`` or ``'symmetric'``, with copies of the input's own elements: their gradients add up. The
-    linear modes (``reflect_type='odd'``, ``'linear_ramp'``, ``'mean'``) and ``'maximum'``, ``'minimum'``,
-    ``'median'`` are ``ops/padding.py``'s."""
+#: NumPy's named modes of np.pad
+_PAD_MODES = (
+    "constant", "edge", "linear_ramp", "maximum", "mean", "median", "minimum", "reflect", "symmetric", "wrap", "empty"
+)  # fmt: skip
+_UNSET: Any = object()  # (constant_values not given: NumPy refuses it, even 0, in the other modes)
+
+
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = _UNSET, **kwargs: Any) -> Any:
+    """Pad with a constant (as ``np.pad(..., mode="constant")``; a tensor ``constant_values`` gets its gradient)
+    or, with ``mode`` ``'edge'``, ``'wrap'``, ``'reflect'`` or ``'symmetric'``, with copies of the input's own
+    elements: their gradients add up. The linear modes (``reflect_type='odd'``, ``'linear_ramp'``, ``'mean'``) and
+    ``'maximum'``, ``'minimum'``, ``'median'`` are ``ops/padding.py``'s."""
+    if isinstance(mode, str) and mode not in _PAD_MODES:
+        raise InvalidArgumentError(f"mode {mode!r} is not supported (pad: NumPy's modes are {', '.join(_PAD_MODES)})")
     if mode != "constant":
-        if mode in ("linear_ramp", "mean") or (mode in _COPYING_MODES and kwargs.get("reflect_type") == "odd"):
+        if constant_values is not _UNSET:
+            kwargs["constant_values"] = constant_values  # (NumPy refuses it for these modes: its error)
+        odd = kwargs.get("reflect_type") == "odd"  # (NumPy reads any other reflect_type as 'even')
+        if mode in ("linear_ramp", "mean") or (mode in _COPYING_MODES and odd):
             from .padding import pad_linear  # (padding's rules use ops that import this module)
 
-            if constant_values != 0:
-                kwargs["constant_values"] = constant_values  # (NumPy refuses it for these modes: its error)
             return pad_linear(x, pad_width, mode, **kwargs)
         if mode in ("maximum", "minimum", "median"):
             from .padding import pad_stat
 
-            if constant_values != 0:
-                kwargs["constant_values"] = constant_values
             return pad_stat(x, pad_width, mode, **kwargs)
-        if mode not in _COPYING_MODES or kwargs.get("reflect_type", "even") != "even":
-            why = f"mode={mode!r}" + (f", reflect_type={kwargs['reflect_type']!r}" if "reflect_type" in kwargs else "")
+        if mode not in _COPYING_MODES:
             raise UnsupportedArgumentError(
-                f"pad: {why} is not differentiable here; use mode='constant', 'edge', 'wrap', 'reflect', "
+                f"pad: mode={mode!r} is not differentiable here; use mode='constant', 'edge', 'wrap', 'reflect', "
                 "'symmetric', 'linear_ramp', 'mean', 'maximum', 'minimum' or 'median'"
             )
-        if constant_values != 0:
-            kwargs["constant_values"] = constant_values  # (NumPy refuses it for these modes: its error)
         shape = shape_of(x)
         numbers = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.intp).reshape(shape)
         # NumPy pads the element numbers: each padded element's number says which input element it copies
         return getitem(ravel(x), np.pad(numbers, pad_width, mode=mode, **kwargs))
     from .padding import _pairs  # (NumPy's reading of per-axis options)
 
+    constant_values = 0 if constant_values is _UNSET else constant_values
     shape = shape_of(x)
     if np.asarray(pad_width).dtype.kind not in "iu":  # NumPy's checks, in its order (also for a 0-d x)
         raise TypeError(f"`pad_width` must be of integral type. (pad: got {pad_width!r})")
@@ -490,7 +496,27 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
     if kwargs:
         raise InvalidArgumentError(f"pad: unsupported keyword arguments for mode 'constant': {set(kwargs)}")
     _pairs(data_of(constant_values), len(shape))  # (a constant_values that does not fit the axes: NumPy's error)
-    return _pad(x, pad_width=tuple(map(tuple, widths.tolist())), constant_values=constant_values)
+    if isinstance(constant_values, Tensor) and len(shape):  # (its gradient, or its tangent in forward mode)
+        return _pad_with_tensor(x, widths, constant_values)
+    return _pad(x, pad_width=tuple(map(tuple, widths.tolist())), constant_values=data_of(constant_values))
+
+
+def _pad_with_tensor(x: Any, widths: np.ndarray, c: Tensor) -> Any:
+    """Constant padding by a tensor ``c`` (NumPy's per-axis (before, after) values): NumPy pads the element numbers
+    of ``x`` with the numbers of ``c``'s ``2 * ndim`` values, so each output element says which value it is."""
+    nd = len(shape_of(x))
+    if c.size == 1:
+        c = reshape(c, ())
+    elif c.size == 2 and c.shape != (2, 1):
+        c = reshape(c, (2,))
+    pairs = ravel(broadcast_to(c, (nd, 2)))
+    n = int(np.prod(shape_of(x), dtype=np.int64))
+    numbers = np.arange(n, dtype=np.intp).reshape(shape_of(x))
+    ids = n + np.arange(2 * nd, dtype=np.intp).reshape(nd, 2)
+    index = np.pad(numbers, widths, mode="constant", constant_values=ids)
+    dtype = np.result_type(data_of(x))
+    pairs = pairs if pairs.dtype == dtype else astype(pairs, dtype)  # (NumPy casts the values to x's dtype)
+    return getitem(concatenate([ravel(x), pairs]), index)
 
 
 def repeat(x: Any, repeats: Any, axis: int | None = None) -> Any:
