@@ -609,3 +609,14 @@ def test_rot90_takes_numpys_k() -> None:
     a = R.standard_normal((2, 3))
     for k in (1.0, 2.0, 1.5, -1.0):  # NumPy computes k % 4: a k other than 0, 1, 2 turns as 3
         same(np.rot90(leaf(a), k), np.rot90(a, k))
+
+
+def test_linear_ramp_end_values_tensor_gets_its_gradient() -> None:
+    # was dropped silently (e.grad None; finite differences: the ramps' weights, 3.0 for np.pad(x, 2, ...) of 3)
+    x, e = leaf([1.0, 2.0, 3.0]), leaf(5.0)
+    y = np.pad(x, 2, mode="linear_ramp", end_values=e)
+    same(y, np.pad(np.array([1.0, 2.0, 3.0]), 2, mode="linear_ramp", end_values=5.0))  # NumPy's values exactly
+    y.sum().backward()
+    assert e.grad == 3.0 and x.grad.tolist() == [1.5, 1.0, 1.5]
+    check_grad(lambda a, v: np.pad(a, ((1, 2), (3, 1)), mode="linear_ramp", end_values=v), R.standard_normal((2, 3)),
+               np.array([[1.0, -2.0], [0.5, 3.0]]))  # fmt: skip

@@ -33,7 +33,7 @@ from .elementwise import multiply
 from .linalg import matmul
 from .reduce import max as _max
 from .reduce import min as _min
-from .shape import broadcast_to, concatenate, getitem, moveaxis
+from .shape import astype, broadcast_to, concatenate, getitem, moveaxis, ravel, reshape
 from .stats import median
 
 #: the modes that are linear in the input (with reflect_type='odd' for reflect / symmetric)
@@ -122,7 +122,32 @@ def pad_linear(x: Any, pad_width: Any, mode: str, **options: Any) -> Any:
     if x_data.dtype.kind not in "fc":  # an integer or boolean input is a constant, and so is its padding
         out = np.pad(x_data, pad_width, mode=mode, **options)
         return Tensor._wrap(out, None, False) if isinstance(x, Tensor) else out
-    return _pad_linear(x, pad_width=pad_width, mode=mode, options=options)
+    end_values = options.get("end_values")
+    if isinstance(end_values, Tensor):
+        options = {**options, "end_values": end_values.data}
+    out = _pad_linear(x, pad_width=pad_width, mode=mode, options=options)
+    if isinstance(end_values, Tensor) and mode == "linear_ramp" and x_data.ndim:
+        out = out + _ramp_of(end_values, x_data, pad_width, shape_of(out))
+    return out
+
+
+def _ramp_of(end_values: Tensor, x: np.ndarray, pad_width: Any, out_shape: tuple) -> Any:
+    """Zeros that carry ``end_values``' gradient: the ramps are linear in the ``2 * ndim`` end values (NumPy's
+    (before, after) per axis), ``sum_k e_k * B_k`` with ``B_k`` NumPy's padding of zeros with the k-th unit end
+    value; minus the same sum of the values, so that the result stays NumPy's own padding."""
+    nd = x.ndim
+    c = end_values
+    if c.size == 1:
+        c = reshape(c, ())
+    elif c.size == 2 and c.shape != (2, 1):
+        c = reshape(c, (2,))
+    pairs = ravel(broadcast_to(c, (nd, 2)))
+    if pairs.dtype != x.dtype:
+        pairs = astype(pairs, x.dtype)
+    units = np.eye(2 * nd).reshape(2 * nd, nd, 2)
+    zeros = np.zeros(x.shape, x.dtype)
+    basis = np.stack([np.pad(zeros, pad_width, mode="linear_ramp", end_values=u) for u in units]).reshape(2 * nd, -1)
+    return reshape(matmul(pairs, basis) - pairs.data @ basis, out_shape)
 
 
 def _stat(reduce: Any, y: Any, index: tuple, axis: int) -> Any:
