@@ -620,3 +620,12 @@ def test_linear_ramp_end_values_tensor_gets_its_gradient() -> None:
     assert e.grad == 3.0 and x.grad.tolist() == [1.5, 1.0, 1.5]
     check_grad(lambda a, v: np.pad(a, ((1, 2), (3, 1)), mode="linear_ramp", end_values=v), R.standard_normal((2, 3)),
                np.array([[1.0, -2.0], [0.5, 3.0]]))  # fmt: skip
+
+
+def test_select_default_list_of_tensors_keeps_their_gradients() -> None:
+    # np.asarray(default) dropped the gradients of the tensors in a list default silently (t.grad None)
+    x, t = leaf([1.0, 2.0, 3.0]), leaf(5.0)
+    y = cr.select([np.array([False, True, False])], [x], [t, t, 2.0 * t])
+    same(y, np.array([5.0, 2.0, 10.0]))
+    y.sum().backward()
+    assert t.grad == 3.0 and x.grad.tolist() == [0.0, 1.0, 0.0]

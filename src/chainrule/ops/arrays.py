@@ -441,6 +441,7 @@ def select(condlist: Any, choicelist: Any, default: Any = 0) -> Any:
         if cond.dtype.type is not np.bool_:
             raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
     shape = np.broadcast_shapes(conds[0].shape, *[np.shape(data_of(c)) for c in [*choicelist, default]])
+    default = operand(default) if type(default) in (list, tuple) else default  # (a list holding tensors)
     out = default if isinstance(default, Tensor) else np.asarray(default, dtype=dtype)
     for cond, choice in zip(conds[::-1], choicelist[::-1], strict=True):
         out = where(cond, choice, out)
