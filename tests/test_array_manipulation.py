@@ -629,3 +629,11 @@ def test_select_default_list_of_tensors_keeps_their_gradients() -> None:
     same(y, np.array([5.0, 2.0, 10.0]))
     y.sum().backward()
     assert t.grad == 3.0 and x.grad.tolist() == [0.0, 1.0, 0.0]
+
+
+def test_linear_ramp_end_values_tensor_on_an_empty_array_as_numpy() -> None:
+    # NumPy returns an empty x unread (even with end_values that fit no axis); the gradient term raised ShapeError
+    a, e = np.ones((2, 0), np.float32), np.array([1.0, 2.0, 3.0], np.float32)
+    same(
+        np.pad(leaf(a, "float32"), 0, mode="linear_ramp", end_values=leaf(e)), np.pad(a, 0, "linear_ramp", end_values=e)
+    )

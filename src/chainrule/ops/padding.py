@@ -126,7 +126,8 @@ def pad_linear(x: Any, pad_width: Any, mode: str, **options: Any) -> Any:
     if isinstance(end_values, Tensor):
         options = {**options, "end_values": end_values.data}
     out = _pad_linear(x, pad_width=pad_width, mode=mode, options=options)
-    if isinstance(end_values, Tensor) and mode == "linear_ramp" and x_data.ndim:
+    if isinstance(end_values, Tensor) and mode == "linear_ramp" and x_data.size and x_data.ndim:  # (NumPy reads
+        # end_values only where it pads: not for a 0-d or empty x)
         out = out + _ramp_of(end_values, x_data, pad_width, shape_of(out))
     return out
 
