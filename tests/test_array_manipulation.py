@@ -637,3 +637,17 @@ def test_linear_ramp_end_values_tensor_on_an_empty_array_as_numpy() -> None:
     same(
         np.pad(leaf(a, "float32"), 0, mode="linear_ramp", end_values=leaf(e)), np.pad(a, 0, "linear_ramp", end_values=e)
     )
+
+
+def test_tensor_copy_and_astype_take_ndarrays_arguments() -> None:
+    # t.copy() was an AttributeError; t.astype(dtype, copy=False) / casting= a TypeError (unexpected keyword)
+    x = leaf([1.0, 2.0])
+    y = x.copy()
+    assert y is not x and y.requires_grad
+    (3 * y).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    assert x.astype(np.float64, copy=False) is x
+    assert x.astype(np.float32, copy=False).dtype == np.float32
+    with pytest.raises(TypeError, match="according to the rule 'safe'"):
+        x.astype(np.float32, casting="safe")
+    same(cr.tensor([1, 2]).copy(), np.array([1, 2]))
