@@ -477,3 +477,177 @@ def test_array_api_unique_functions(func) -> None:
     np.testing.assert_array_equal(values.data, expected_values)
     values.sum().backward()  # NaNs are all distinct here (equal_nan=False): each gets its own gradient
     assert x.grad.tolist() == [[1.0, 1.0, 1.0], [0.0, 1.0, 1.0]]
+
+
+# -- regressions found by fuzzing against NumPy ------------------------------------------------------------
+def _raises_like_numpy(call, a) -> BaseException:
+    """``call`` raises on the tensor an exception of the type NumPy raises on the array; returns chainrule's."""
+    with pytest.raises(Exception) as expected:
+        call(a)
+    with pytest.raises(type(expected.value)) as got:
+        call(cr.tensor(a, requires_grad=a.dtype.kind == "f"))
+    return got.value
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a: np.hsplit(a, 2),  # unequal sections: ValueError("array split does not result in an equal division")
+        lambda a: np.split(a, 2),
+        lambda a: np.split(a, 0),  # ZeroDivisionError, as NumPy's n % 0
+        lambda a: np.hsplit(a, 0),
+        lambda a: np.split(a, -1),  # ValueError: number sections must be larger than 0.
+        lambda a: np.array_split(a, 0),
+        lambda a: np.split(a, 1, axis=1),  # IndexError (NumPy reads ary.shape[axis])
+        lambda a: np.split(a, [1.0]),  # TypeError: float indices
+    ],
+)
+def test_split_errors_are_numpys_types(call) -> None:
+    err = _raises_like_numpy(call, np.array([1.0, 2.0, 3.0]))
+    assert isinstance(err, (cr.errors.ChainruleError, TypeError))
+
+
+def test_split_unequal_sections_names_numpys_reason_and_the_shapes() -> None:
+    with pytest.raises(ValueError, match=r"array split does not result in an equal division.*length 3.*2 equal"):
+        np.hsplit(cr.tensor([1.0, 2.0, 3.0]), 2)
+    same(np.split(cr.tensor(np.arange(6.0)), 3.0), np.split(np.arange(6.0), 3.0))  # a float count, as NumPy
+
+
+@pytest.mark.parametrize("call", [lambda a: np.append(a, a, axis=-3), lambda a: np.concatenate([a, a], axis=2)])
+def test_out_of_range_axis_is_numpys_axis_error(call) -> None:
+    # was chainrule's ShapeError (a ValueError, but not np.exceptions.AxisError, which NumPy raises)
+    err = _raises_like_numpy(call, np.ones((2, 3)))
+    assert isinstance(err, cr.errors.AxisError) and isinstance(err, np.exceptions.AxisError)
+
+
+def test_partition_of_float16_has_numpys_order() -> None:
+    # NumPy's partition of float16 orders the elements besides the kth unlike its argpartition: a gather by
+    # argpartition gave [0.1049, -0.5356, -0.1321, 0.1257, 0.6406], NumPy [-0.5356, -0.1321, 0.1049, 0.1257, 0.6406]
+    a = np.array([0.125732421875, -0.132080078125, 0.640625, 0.10491943359375, -0.53564453125], np.float16)
+    x = leaf(a, "float16")
+    y = np.partition(x, 3)
+    same(y, np.partition(a, 3))
+    (y * np.arange(5.0, dtype=np.float16)).sum().backward()
+    assert x.grad.tolist() == [3.0, 1.0, 4.0, 2.0, 0.0]  # each element's gradient is its weight where it went
+
+
+def test_resize_of_an_empty_boolean_array_keeps_its_dtype() -> None:
+    # was int64 zeros (a sum of booleans), NumPy's are False
+    same(np.resize(cr.tensor(np.ones((0, 2), bool)), (2, 1)), np.resize(np.ones((0, 2), bool), (2, 1)))
+    same(np.resize(cr.tensor(np.ones((1, 0), np.int32)), 3), np.resize(np.ones((1, 0), np.int32), 3))
+
+
+@pytest.mark.parametrize(
+    "a,call",
+    [
+        (np.float64(2.0), lambda a: np.pad(a, -2)),  # ValueError: index can't contain negative values
+        (np.float64(2.0), lambda a: np.pad(a, ())),  # TypeError: `pad_width` must be of integral type.
+        (np.ones((2, 3)), lambda a: np.pad(a, 2.0)),
+        (np.ones((2, 3)), lambda a: np.pad(a, ((1, 2), (3, 4), (5, 6)))),  # ValueError: cannot broadcast
+        (np.float64(2.0), lambda a: np.pad(a, (2, 0), constant_values=[])),  # ValueError
+        (np.ones(3), lambda a: np.pad(a, [], bogus=1)),  # TypeError first, as NumPy
+    ],
+)
+def test_constant_pad_checks_its_arguments_as_numpy(a, call) -> None:
+    # a 0-d tensor was returned unpadded whatever the arguments; float widths were truncated
+    _raises_like_numpy(call, np.asarray(a))
+
+
+@pytest.mark.parametrize("mode", ["mean", "median"])
+def test_pad_with_stat_length_0_has_a_zero_tangent_where_numpy_pads_nan(mode) -> None:
+    # the padding is NaN, a constant: jvp gave NaN there, the vjp 0
+    a = np.array([[1.0, 2.0, 4.0], [3.0, 5.0, 9.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.pad(a, 1, mode=mode, stat_length=0)
+        y, t = cr.jvp(lambda x: np.pad(x, 1, mode=mode, stat_length=0), (a,), (np.ones_like(a),))
+    np.testing.assert_array_equal(np.asarray(y), expected)
+    t = np.asarray(t)
+    assert np.isfinite(t).all() and (t[1:-1, 1:-1] == 1).all() and (t.sum() == a.size)
+
+
+def test_stacking_with_casting_reports_numpys_first_error() -> None:
+    # a dimension mismatch and a forbidden cast: NumPy names the dimensions (ValueError); chainrule named the cast
+    a, b = np.ones((0, 1, 3), bool), np.ones((3, 1, 3), bool)
+    err = _raises_like_numpy(lambda x: np.vstack([x, [[1, 2, 3]], b], casting="no"), a)
+    assert "dimension" in str(err)
+    same(np.vstack([leaf(np.ones((1, 3))), np.zeros((2, 3))], casting="no"), np.ones((3, 3)) * [[1], [0], [0]])
+
+
+def test_concatenate_of_python_scalars_raises_numpys_value_error() -> None:
+    # was AttributeError ('float' object has no attribute 'shape') while writing the message
+    with pytest.raises(ValueError, match="zero-dimensional arrays cannot be concatenated"):
+        np.concatenate([leaf(np.ones(())), 1.0])
+    with pytest.raises(ValueError, match="zero-dimensional"):
+        cr.concatenate([1.0, 2.0])
+
+
+def test_pad_constant_values_tensor_gets_its_gradient() -> None:
+    # the gradient of a tensor constant_values was dropped silently (0, finite differences: the sum of g over the
+    # padding it fills); NumPy's per-axis (before, after) values, corners from the last axis
+    a, c = R.standard_normal((2, 3)), np.array([[1.0, 2.0], [3.0, 4.0]])
+    check_grad(lambda x, v: np.pad(x, ((1, 2), (2, 1)), constant_values=v), a, c)
+    check_grad(lambda x, v: np.pad(x, 1, constant_values=v), a, np.float64(2.5))
+    check_grad(lambda x, v: np.pad(x, (0, 2), constant_values=v), a, np.array([1.0, -1.0]))
+    _, t = cr.jvp(lambda v: np.pad(cr.tensor(a), 1, constant_values=v), (np.float64(2.0),), (np.float64(1.0),))
+    assert np.asarray(t).sum() == 4 * 5 - a.size  # forward mode too
+
+
+def test_pad_modes_and_options_read_as_numpy() -> None:
+    a = np.array([1.0, 2.0, 4.0])
+    x = leaf(a)
+    same(np.pad(x, 2, mode="reflect", reflect_type="x"), np.pad(a, 2, mode="reflect", reflect_type="x"))  # even
+    with pytest.raises(ValueError, match="mode 'bogus' is not supported"):  # was NotImplementedError
+        np.pad(x, 1, mode="bogus")
+    with pytest.raises(ValueError, match="unsupported keyword arguments for mode 'edge'"):  # was accepted
+        np.pad(x, 1, mode="edge", constant_values=0)
+    with pytest.raises(cr.UnsupportedArgumentError, match="not differentiable"):
+        np.pad(x, 1, mode="empty")
+
+
+def test_rot90_takes_numpys_k() -> None:
+    a = R.standard_normal((2, 3))
+    for k in (1.0, 2.0, 1.5, -1.0):  # NumPy computes k % 4: a k other than 0, 1, 2 turns as 3
+        same(np.rot90(leaf(a), k), np.rot90(a, k))
+
+
+def test_linear_ramp_end_values_tensor_gets_its_gradient() -> None:
+    # was dropped silently (e.grad None; finite differences: the ramps' weights, 3.0 for np.pad(x, 2, ...) of 3)
+    x, e = leaf([1.0, 2.0, 3.0]), leaf(5.0)
+    y = np.pad(x, 2, mode="linear_ramp", end_values=e)
+    same(y, np.pad(np.array([1.0, 2.0, 3.0]), 2, mode="linear_ramp", end_values=5.0))  # NumPy's values exactly
+    y.sum().backward()
+    assert e.grad == 3.0 and x.grad.tolist() == [1.5, 1.0, 1.5]
+    check_grad(lambda a, v: np.pad(a, ((1, 2), (3, 1)), mode="linear_ramp", end_values=v), R.standard_normal((2, 3)),
+               np.array([[1.0, -2.0], [0.5, 3.0]]))  # fmt: skip
+
+
+def test_select_default_list_of_tensors_keeps_their_gradients() -> None:
+    # np.asarray(default) dropped the gradients of the tensors in a list default silently (t.grad None)
+    x, t = leaf([1.0, 2.0, 3.0]), leaf(5.0)
+    y = cr.select([np.array([False, True, False])], [x], [t, t, 2.0 * t])
+    same(y, np.array([5.0, 2.0, 10.0]))
+    y.sum().backward()
+    assert t.grad == 3.0 and x.grad.tolist() == [0.0, 1.0, 0.0]
+
+
+def test_linear_ramp_end_values_tensor_on_an_empty_array_as_numpy() -> None:
+    # NumPy returns an empty x unread (even with end_values that fit no axis); the gradient term raised ShapeError
+    a, e = np.ones((2, 0), np.float32), np.array([1.0, 2.0, 3.0], np.float32)
+    same(
+        np.pad(leaf(a, "float32"), 0, mode="linear_ramp", end_values=leaf(e)), np.pad(a, 0, "linear_ramp", end_values=e)
+    )
+
+
+def test_tensor_copy_and_astype_take_ndarrays_arguments() -> None:
+    # t.copy() was an AttributeError; t.astype(dtype, copy=False) / casting= a TypeError (unexpected keyword)
+    x = leaf([1.0, 2.0])
+    y = x.copy()
+    assert y is not x and y.requires_grad
+    (3 * y).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    assert x.astype(np.float64, copy=False) is x
+    assert x.astype(np.float32, copy=False).dtype == np.float32
+    with pytest.raises(TypeError, match="according to the rule 'safe'"):
+        x.astype(np.float32, casting="safe")
+    same(cr.tensor([1, 2]).copy(), np.array([1, 2]))

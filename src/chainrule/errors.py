@@ -18,8 +18,9 @@ class ShapeError(ChainruleError, ValueError):
     """Shapes that an operation cannot combine (it names the operation and both shapes)."""
 
 
-class AxisError(ShapeError, IndexError):
-    """An ``axis`` that is out of range for the array, or named twice (NumPy's AxisError is also both)."""
+class AxisError(ShapeError, _np.exceptions.AxisError):
+    """An ``axis`` that is out of range for the array, or named twice. Also NumPy's ``AxisError`` (a ValueError and
+    an IndexError), so ``except np.exceptions.AxisError`` keeps working."""
 
 
 class IndexingError(ChainruleError, IndexError):

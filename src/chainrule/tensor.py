@@ -148,15 +148,28 @@ class _TensorOps:
         """Same elements in a new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
         return _ops.reshape(self, *shape)
 
+    def copy(self, order: str = "C") -> Any:
+        """A new tensor with the same values (as ndarray.copy; ``order`` is a memory layout: ignored); its gradient
+        passes to this one."""
+        return _ops.astype(self, dtype=self._data.dtype)
+
     def transpose(self, *axes: Any) -> Any:
         """Permute the axes: ``t.transpose()``, ``t.transpose(1, 0)`` or ``t.transpose((1, 0))``."""
         if (len(axes) == 1 and isinstance(axes[0], (tuple, list))) or not axes:
             return _ops.transpose(self, axes[0] if axes else None)
         return _ops.transpose(self, axes)
 
-    def astype(self, dtype: Any) -> Any:
-        """A copy cast to ``dtype`` (differentiable between floating dtypes)."""
+    def astype(
+        self, dtype: Any, order: str = "K", casting: str = "unsafe", subok: bool = True, copy: bool = True
+    ) -> Any:
+        """A copy cast to ``dtype`` (differentiable between floating dtypes), with ndarray.astype's arguments
+        (``order`` is a memory layout: ignored). NOTE: to its own dtype it gives this tensor, whatever ``copy``
+        (the engine casts gradients this way; ``t.copy()`` makes a new one)."""
         dtype = np.dtype(dtype)
+        if casting != "unsafe" and not np.can_cast(self._data.dtype, dtype, casting=casting):
+            raise TypeError(
+                f"Cannot cast array data from {self._data.dtype!r} to {dtype!r} according to the rule {casting!r}"
+            )
         if dtype == self._data.dtype:
             return self
         if dtype.kind not in "fc":

@@ -172,13 +172,20 @@ def atleast_3d(*arys: Any) -> Any:
 
 
 # -- joining ----------------------------------------------------------------------------------------------
+def _stand_in(a: Any, axis: int) -> np.ndarray:
+    """An empty array with ``a``'s dtype and shape but for ``axis`` (of length 0): NumPy's checks, no copying."""
+    shape = list(shape_of(a))
+    if -len(shape) <= axis < len(shape):
+        shape[axis] = 0
+    return np.empty(shape, _dtype(a))
+
+
 def _join(arrays: list, axis: int, dtype: Any, casting: str) -> Any:
-    if dtype is not None:
-        # NumPy's own checks of the cast (and its errors), on empty stand-ins
-        np.concatenate([np.empty((0,), _dtype(a)) for a in arrays], dtype=dtype, casting=casting)
-        arrays = [_cast(a, np.dtype(dtype)) for a in arrays]
-    elif casting != "same_kind":
-        np.concatenate([np.empty((0,), _dtype(a)) for a in arrays], casting=casting)
+    if dtype is not None or casting != "same_kind":
+        # NumPy's own checks of the shapes and the cast, in its order (and its errors), on empty stand-ins
+        np.concatenate([_stand_in(a, axis) for a in arrays], axis=axis, dtype=dtype, casting=casting)
+        if dtype is not None:
+            arrays = [_cast(a, np.dtype(dtype)) for a in arrays]
     return concatenate(arrays, axis=axis)
 
 
@@ -318,7 +325,7 @@ def rot90(m: Any, k: int = 1, axes: Any = (0, 1)) -> Any:
         raise InvalidArgumentError("Axes must be different.")
     if axes[0] >= nd or axes[0] < -nd or axes[1] >= nd or axes[1] < -nd:
         raise InvalidArgumentError(f"Axes={axes} out of range for array of ndim={nd}.")
-    k = operator.index(k) % 4
+    k = k % 4  # (as NumPy: a float k works, and one that is not 0, 1 or 2 turns as 3)
     if k == 0:
         return getitem(m, (slice(None),))
     if k == 2:
@@ -394,7 +401,7 @@ def resize(a: Any, new_shape: Any) -> Any:
     if not isinstance(a, Tensor):
         return np.resize(a, new_shape)
     if not a.size:  # NumPy fills with zeros (still connected to a, which has no elements to get a gradient)
-        return broadcast_to(_sum(a), index.shape)
+        return _cast(broadcast_to(_sum(a), index.shape), _dtype(a))  # (a sum of booleans is an integer)
     return getitem(ravel(a), index)
 
 
@@ -434,6 +441,7 @@ def select(condlist: Any, choicelist: Any, default: Any = 0) -> Any:
         if cond.dtype.type is not np.bool_:
             raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
     shape = np.broadcast_shapes(conds[0].shape, *[np.shape(data_of(c)) for c in [*choicelist, default]])
+    default = operand(default) if type(default) in (list, tuple) else default  # (a list holding tensors)
     out = default if isinstance(default, Tensor) else np.asarray(default, dtype=dtype)
     for cond, choice in zip(conds[::-1], choicelist[::-1], strict=True):
         out = where(cond, choice, out)
@@ -496,7 +504,15 @@ def partition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order
     if axis is None:
         a, axis = ravel(a), -1
     np.lib.array_utils.normalize_axis_index(operator.index(axis), len(shape_of(a)))  # NumPy's AxisError
-    index = np.argpartition(np.asarray(data_of(a)), data_of(kth), axis=axis, kind=kind)
+    values = np.asarray(data_of(a))
+    index = np.argpartition(values, data_of(kth), axis=axis, kind=kind)
+    expected = np.partition(values, data_of(kth), axis=axis, kind=kind)
+    if not np.array_equal(np.take_along_axis(values, index, axis=axis), expected, equal_nan=values.dtype.kind in "fc"):
+        # NumPy's partition and argpartition may order the elements besides the kth differently (float16 does):
+        # the k-th smallest of partition's result is the k-th smallest of the input, so match the two sorted orders
+        sorted_values = np.argsort(values, axis=axis, kind="stable")
+        index = np.empty_like(sorted_values)
+        np.put_along_axis(index, np.argsort(expected, axis=axis, kind="stable"), sorted_values, axis=axis)
     return take_along_axis(a, index, axis=axis)
 
 

@@ -33,7 +33,7 @@ from .elementwise import multiply
 from .linalg import matmul
 from .reduce import max as _max
 from .reduce import min as _min
-from .shape import broadcast_to, concatenate, getitem, moveaxis
+from .shape import astype, broadcast_to, concatenate, getitem, moveaxis, ravel, reshape
 from .stats import median
 
 #: the modes that are linear in the input (with reflect_type='odd' for reflect / symmetric)
@@ -98,6 +98,13 @@ def _pad_linear_vjp(g: Any, ans: Any, x: Any, pad_width: Any, mode: str, options
 
 
 def _pad_linear_jvp(t: Any, ans: Any, x: Any, pad_width: Any, mode: str, options: dict) -> Any:
+    if mode == "mean" and options.get("stat_length") is not None:
+        # (a mean of stat_length=0 elements is NaN, a constant: its tangent is 0, as the vjp has it, which
+        # NumPy's pad of t would not give) the padding matrices, as the vjp applies their transposes
+        dtype = np.result_type(data_of(t))
+        for axis, m in _matrices(shape_of(x), pad_width, mode, options):
+            t = moveaxis(matmul(moveaxis(t, axis, -1), m.T.astype(dtype, copy=False)), -1, axis)
+        return t
     if mode == "linear_ramp":
         options = {**options, "end_values": 0}
     return _pad_linear(t, pad_width=pad_width, mode=mode, options=options)
@@ -115,7 +122,44 @@ def pad_linear(x: Any, pad_width: Any, mode: str, **options: Any) -> Any:
     if x_data.dtype.kind not in "fc":  # an integer or boolean input is a constant, and so is its padding
         out = np.pad(x_data, pad_width, mode=mode, **options)
         return Tensor._wrap(out, None, False) if isinstance(x, Tensor) else out
-    return _pad_linear(x, pad_width=pad_width, mode=mode, options=options)
+    end_values = options.get("end_values")
+    if isinstance(end_values, Tensor):
+        options = {**options, "end_values": end_values.data}
+    out = _pad_linear(x, pad_width=pad_width, mode=mode, options=options)
+    if isinstance(end_values, Tensor) and mode == "linear_ramp" and x_data.size and x_data.ndim:  # (NumPy reads
+        # end_values only where it pads: not for a 0-d or empty x)
+        out = out + _ramp_of(end_values, x_data, pad_width, shape_of(out))
+    return out
+
+
+def _ramp_of(end_values: Tensor, x: np.ndarray, pad_width: Any, out_shape: tuple) -> Any:
+    """Zeros that carry ``end_values``' gradient: the ramps are linear in the ``2 * ndim`` end values (NumPy's
+    (before, after) per axis), ``sum_k e_k * B_k`` with ``B_k`` NumPy's padding of zeros with the k-th unit end
+    value; minus the same sum of the values, so that the result stays NumPy's own padding."""
+    nd = x.ndim
+    c = end_values
+    if c.size == 1:
+        c = reshape(c, ())
+    elif c.size == 2 and c.shape != (2, 1):
+        c = reshape(c, (2,))
+    pairs = ravel(broadcast_to(c, (nd, 2)))
+    if pairs.dtype != x.dtype:
+        pairs = astype(pairs, x.dtype)
+    units = np.eye(2 * nd).reshape(2 * nd, nd, 2)
+    zeros = np.zeros(x.shape, x.dtype)
+    basis = np.stack([np.pad(zeros, pad_width, mode="linear_ramp", end_values=u) for u in units]).reshape(2 * nd, -1)
+    return reshape(matmul(pairs, basis) - pairs.data @ basis, out_shape)
+
+
+def _stat(reduce: Any, y: Any, index: tuple, axis: int) -> Any:
+    """``reduce`` of ``y[index]`` along ``axis`` (kept); of no elements (median's stat_length=0) NumPy's NaN, a
+    constant (the reduction's own rules would give NaN tangents)."""
+    part = getitem(y, index)
+    if shape_of(part)[axis] == 0:
+        shape = list(shape_of(part))
+        shape[axis] = 1
+        return np.full(shape, np.nan, np.result_type(data_of(y)))
+    return reduce(part, axis=axis, keepdims=True)
 
 
 def pad_stat(x: Any, pad_width: Any, mode: str, **options: Any) -> Any:
@@ -139,9 +183,9 @@ def pad_stat(x: Any, pad_width: Any, mode: str, **options: Any) -> Any:
         left_len = n if left_len is None or n < left_len else left_len
         right_len = n if right_len is None or n < right_len else right_len
         lead = (slice(None),) * axis
-        left = reduce(getitem(y, (*lead, slice(0, left_len))), axis=axis, keepdims=True)
+        left = _stat(reduce, y, (*lead, slice(0, left_len)), axis)
         same = left_len == right_len == n
-        right = left if same else reduce(getitem(y, (*lead, slice(n - right_len, n))), axis=axis, keepdims=True)
+        right = left if same else _stat(reduce, y, (*lead, slice(n - right_len, n)), axis)
         shape = list(shape_of(y))
         parts = []
         if lo:

@@ -21,6 +21,7 @@ astype                         g cast back to the input's dtype
 from __future__ import annotations
 
 import builtins
+import operator
 from typing import Any
 
 import numpy as np
@@ -333,7 +334,8 @@ def _concatenate_forward(*xs: np.ndarray, axis: int = 0) -> np.ndarray:
     try:
         return np.concatenate(xs, axis=axis)
     except ValueError as e:
-        raise ShapeError(f"concatenate: {e}; shapes {[x.shape for x in xs]} along axis {axis}") from None
+        kind = AxisError if isinstance(e, np.exceptions.AxisError) else ShapeError
+        raise kind(f"concatenate: {e}; shapes {[np.shape(x) for x in xs]} along axis {axis}") from None
 
 
 def _concatenate_vjp(argnum: int, g: Any, ans: Any, *xs: Any, axis: int = 0) -> Any:
@@ -382,33 +384,42 @@ def stack(arrays: Any, axis: int = 0) -> Any:
     return concatenate([expand_dims(a, axis) for a in arrays], axis=axis)
 
 
+class _ZeroSectionsError(InvalidArgumentError, ZeroDivisionError):
+    """``split(x, 0)``: NumPy raises ZeroDivisionError (``n % 0``); this is that, and a ValueError."""
+
+
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
-    """Split into pieces along ``axis`` (as ``np.split``)."""
-    shape = shape_of(x)
-    a = normalize_axis(axis, len(shape))[0]
-    n = shape[a]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        k = int(indices_or_sections)
-        if k <= 0 or n % k:
-            raise ShapeError(f"split: an axis of length {n} cannot be split into {k} equal sections")
-        bounds = [i * (n // k) for i in range(k + 1)]
-    else:
-        bounds = [0, *[int(i) for i in indices_or_sections], n]
-    lead = (slice(None),) * a
-    return [getitem(x, lead + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    """Split into pieces along ``axis`` (as ``np.split``): ``indices_or_sections`` equal pieces, or a list of
+    indices to split before. Unequal sections raise NumPy's ValueError ("array split does not result in an equal
+    division"), zero sections its ZeroDivisionError."""
+    if not hasattr(indices_or_sections, "__len__"):  # a number of sections (NumPy's test)
+        n = shape_of(x)[normalize_axis(axis, len(shape_of(x)))[0]]
+        k = indices_or_sections
+        if k == 0:
+            raise _ZeroSectionsError(f"split: cannot split an axis of length {n} into 0 sections")
+        if n % k:
+            raise ShapeError(
+                f"split: array split does not result in an equal division (an axis of length {n} cannot be split "
+                f"into {k} equal sections; np.array_split allows unequal ones)"
+            )
+    return array_split(x, indices_or_sections, axis=axis)
 
 
 def array_split(x: Any, sections: Any, axis: int = 0) -> list[Any]:
     """Split into ``sections`` nearly equal pieces (as ``np.array_split``; a list of indices splits there)."""
-    if not isinstance(sections, (int, np.integer)):
-        return split(x, sections, axis=axis)
-    sections = int(sections)
-    if sections <= 0:
-        raise InvalidArgumentError(f"array_split: the number of sections must be at least 1, got {sections}")
-    n = shape_of(x)[normalize_axis(axis, len(shape_of(x)))[0]]
-    q, r = divmod(n, sections)
-    sizes = [q + 1] * r + [q] * (sections - r)
-    return split(x, np.cumsum(sizes)[:-1].tolist(), axis=axis)
+    shape = shape_of(x)
+    a = normalize_axis(axis, len(shape))[0]
+    n = shape[a]
+    if hasattr(sections, "__len__"):
+        bounds = [0, *[operator.index(i) for i in sections], n]
+    else:
+        k = int(sections)
+        if k <= 0:
+            raise InvalidArgumentError(f"array_split: the number of sections must be at least 1, got {sections!r}")
+        q, r = divmod(n, k)
+        bounds = [0, *np.cumsum([q + 1] * r + [q] * (k - r)).tolist()]
+    lead = (slice(None),) * a
+    return [getitem(x, lead + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 # -- padding, repeating, tiling -------------------------------------------------------------------------
@@ -440,41 +451,72 @@ _pad = defprim(
 _COPYING_MODES = ("edge", "wrap", "reflect", "symmetric")
 
 
-def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0, **kwargs: Any) -> Any:
-    """Pad with a constant (as ``np.pad(..., mode="constant")``) or, with ``mode`` ``'edge'``, ``'wrap'``,
-    ``'reflect'`` or ``'symmetric'``, with copies of the input's own elements: their gradients add up. The
-    linear modes (``reflect_type='odd'``, ``'linear_ramp'``, ``'mean'``) and ``'maximum'``, ``'minimum'``,
-    ``'median'`` are ``ops/padding.py``'s."""
+#: NumPy's named modes of np.pad
+_PAD_MODES = (
+    "constant", "edge", "linear_ramp", "maximum", "mean", "median", "minimum", "reflect", "symmetric", "wrap", "empty"
+)  # fmt: skip
+_UNSET: Any = object()  # (constant_values not given: NumPy refuses it, even 0, in the other modes)
+
+
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = _UNSET, **kwargs: Any) -> Any:
+    """Pad with a constant (as ``np.pad(..., mode="constant")``; a tensor ``constant_values`` gets its gradient)
+    or, with ``mode`` ``'edge'``, ``'wrap'``, ``'reflect'`` or ``'symmetric'``, with copies of the input's own
+    elements: their gradients add up. The linear modes (``reflect_type='odd'``, ``'linear_ramp'``, ``'mean'``) and
+    ``'maximum'``, ``'minimum'``, ``'median'`` are ``ops/padding.py``'s."""
+    if isinstance(mode, str) and mode not in _PAD_MODES:
+        raise InvalidArgumentError(f"mode {mode!r} is not supported (pad: NumPy's modes are {', '.join(_PAD_MODES)})")
     if mode != "constant":
-        if mode in ("linear_ramp", "mean") or (mode in _COPYING_MODES and kwargs.get("reflect_type") == "odd"):
+        if constant_values is not _UNSET:
+            kwargs["constant_values"] = constant_values  # (NumPy refuses it for these modes: its error)
+        odd = kwargs.get("reflect_type") == "odd"  # (NumPy reads any other reflect_type as 'even')
+        if mode in ("linear_ramp", "mean") or (mode in _COPYING_MODES and odd):
             from .padding import pad_linear  # (padding's rules use ops that import this module)
 
-            if constant_values != 0:
-                kwargs["constant_values"] = constant_values  # (NumPy refuses it for these modes: its error)
             return pad_linear(x, pad_width, mode, **kwargs)
         if mode in ("maximum", "minimum", "median"):
             from .padding import pad_stat
 
-            if constant_values != 0:
-                kwargs["constant_values"] = constant_values
             return pad_stat(x, pad_width, mode, **kwargs)
-        if mode not in _COPYING_MODES or kwargs.get("reflect_type", "even") != "even":
-            why = f"mode={mode!r}" + (f", reflect_type={kwargs['reflect_type']!r}" if "reflect_type" in kwargs else "")
+        if mode not in _COPYING_MODES:
             raise UnsupportedArgumentError(
-                f"pad: {why} is not differentiable here; use mode='constant', 'edge', 'wrap', 'reflect', "
+                f"pad: mode={mode!r} is not differentiable here; use mode='constant', 'edge', 'wrap', 'reflect', "
                 "'symmetric', 'linear_ramp', 'mean', 'maximum', 'minimum' or 'median'"
             )
-        if constant_values != 0:
-            kwargs["constant_values"] = constant_values  # (NumPy refuses it for these modes: its error)
         shape = shape_of(x)
         numbers = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.intp).reshape(shape)
         # NumPy pads the element numbers: each padded element's number says which input element it copies
         return getitem(ravel(x), np.pad(numbers, pad_width, mode=mode, **kwargs))
+    from .padding import _pairs  # (NumPy's reading of per-axis options)
+
+    constant_values = 0 if constant_values is _UNSET else constant_values
+    shape = shape_of(x)
+    if np.asarray(pad_width).dtype.kind not in "iu":  # NumPy's checks, in its order (also for a 0-d x)
+        raise TypeError(f"`pad_width` must be of integral type. (pad: got {pad_width!r})")
+    widths = np.array(_pairs(pad_width, len(shape), as_index=True), dtype=int).reshape(len(shape), 2)
     if kwargs:
         raise InvalidArgumentError(f"pad: unsupported keyword arguments for mode 'constant': {set(kwargs)}")
-    shape = shape_of(x)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2)) if len(shape) else np.zeros((0, 2), int)
-    return _pad(x, pad_width=tuple(map(tuple, widths.tolist())), constant_values=constant_values)
+    _pairs(data_of(constant_values), len(shape))  # (a constant_values that does not fit the axes: NumPy's error)
+    if isinstance(constant_values, Tensor) and len(shape):  # (its gradient, or its tangent in forward mode)
+        return _pad_with_tensor(x, widths, constant_values)
+    return _pad(x, pad_width=tuple(map(tuple, widths.tolist())), constant_values=data_of(constant_values))
+
+
+def _pad_with_tensor(x: Any, widths: np.ndarray, c: Tensor) -> Any:
+    """Constant padding by a tensor ``c`` (NumPy's per-axis (before, after) values): NumPy pads the element numbers
+    of ``x`` with the numbers of ``c``'s ``2 * ndim`` values, so each output element says which value it is."""
+    nd = len(shape_of(x))
+    if c.size == 1:
+        c = reshape(c, ())
+    elif c.size == 2 and c.shape != (2, 1):
+        c = reshape(c, (2,))
+    pairs = ravel(broadcast_to(c, (nd, 2)))
+    n = int(np.prod(shape_of(x), dtype=np.int64))
+    numbers = np.arange(n, dtype=np.intp).reshape(shape_of(x))
+    ids = n + np.arange(2 * nd, dtype=np.intp).reshape(nd, 2)
+    index = np.pad(numbers, widths, mode="constant", constant_values=ids)
+    dtype = np.result_type(data_of(x))
+    pairs = pairs if pairs.dtype == dtype else astype(pairs, dtype)  # (NumPy casts the values to x's dtype)
+    return getitem(concatenate([ravel(x), pairs]), index)
 
 
 def repeat(x: Any, repeats: Any, axis: int | None = None) -> Any:
