@@ -2605,3 +2605,74 @@ comp(
 comp(
     "gradient", "axis-1", lambda f: np.gradient(f, axis=-1), [normal((2, 3, 4))], ref=lambda f: np.gradient(f, axis=-1)
 )
+
+# ---------------------------------------------------------------------------------------------------
+# rollaxis, unwrap, linspace, logspace, geomspace (ops/ranges.py)
+
+for _axis, _start in ((0, 0), (2, 0), (0, 3), (-1, 1), (1, 3), (1, 2), (0, -1)):
+    comp(
+        "rollaxis",
+        f"axis={_axis},start={_start}",
+        lambda a, _x=_axis, _s=_start: np.rollaxis(a, _x, _s),
+        [normal((2, 3, 4))],
+        ref=lambda a, _x=_axis, _s=_start: np.rollaxis(a, _x, _s),
+    )
+_phase = np.cumsum(np.array([[0.3, 2.9, -3.5, 4.1, 0.2, -6.9], [1.0, -2.2, 5.1, 0.4, -4.8, 3.3]]), axis=1)
+for _label, _fn in (
+    ("last", lambda p: np.unwrap(p)),
+    ("axis0", lambda p: np.unwrap(p, axis=0)),
+    ("period", lambda p: np.unwrap(p, discont=2.0, period=3.0)),
+):
+    comp("unwrap", _label, _fn, [_phase], ref=_fn)
+for _num, _ep in ((5, True), (4, False), (1, True), (2, True)):
+    for _ss, _ts, _axis in (((), (), 0), ((3,), (2, 3), -1), ((2, 1), (3,), 1)):
+        _tag = f"num={_num},endpoint={_ep},{_s(_ss)},{_s(_ts)},axis={_axis}"
+        comp(
+            "linspace",
+            _tag,
+            lambda a, b, _n=_num, _e=_ep, _x=_axis: np.linspace(a, b, _n, _e, axis=_x),
+            [normal(_ss), normal(_ts)],
+            ref=lambda a, b, _n=_num, _e=_ep, _x=_axis: np.linspace(a, b, _n, _e, axis=_x),
+        )
+        comp(
+            "logspace",
+            _tag,
+            lambda a, b, _n=_num, _e=_ep, _x=_axis: np.logspace(a, b, _n, _e, base=2.5, axis=_x),
+            [normal(_ss), normal(_ts)],
+            ref=lambda a, b, _n=_num, _e=_ep, _x=_axis: np.logspace(a, b, _n, _e, base=2.5, axis=_x),
+        )
+        comp(
+            "geomspace",
+            _tag,
+            lambda a, b, _n=_num, _e=_ep, _x=_axis: np.geomspace(a, b, _n, _e, axis=_x),
+            [positive(_ss), positive(_ts)],
+            ref=lambda a, b, _n=_num, _e=_ep, _x=_axis: np.geomspace(a, b, _n, _e, axis=_x),
+        )
+comp(
+    "linspace",
+    "retstep",
+    lambda a, b: np.linspace(a, b, 6, retstep=True)[1] * np.linspace(a, b, 6, retstep=True)[0],
+    [normal((2,)), normal((2,))],
+    ref=lambda a, b: np.linspace(a, b, 6, retstep=True)[1] * np.linspace(a, b, 6, retstep=True)[0],
+)
+comp(
+    "logspace",
+    "tensor_base",
+    lambda a, b, base: np.logspace(a, b, 4, base=base),
+    [normal((3,)), normal((3,)), positive((3,))],
+    ref=lambda a, b, base: np.logspace(a, b, 4, base=base),
+)
+comp(
+    "logspace",
+    "tensor_base_axis1",
+    lambda a, b, base: np.logspace(a, b, 4, base=base, axis=1),
+    [normal((2, 1)), normal((3,)), positive((2, 3))],
+    ref=lambda a, b, base: np.logspace(a, b, 4, base=base, axis=1),
+)
+comp(
+    "geomspace",
+    "negative",
+    lambda a, b: np.geomspace(a, b, 5),
+    [-positive((3,)), -positive((3,))],
+    ref=lambda a, b: np.geomspace(a, b, 5),
+)

@@ -772,3 +772,18 @@ _FUNCTIONS.update(
         np.i0: ops.i0,
     }
 )
+
+
+# -- rollaxis, unwrap, evenly spaced ranges (ops/ranges.py); np.poly* helpers (ops/polyutils.py); 1-D set operations
+# (ops/setops.py) ---------------------------------------------------------------------------------------------------
+from .ops import ranges as _ranges  # noqa: E402
+
+_FUNCTIONS.update(
+    {
+        np.rollaxis: _ranges.rollaxis,
+        np.unwrap: _ranges.unwrap,
+        np.linspace: _ranges.linspace,
+        np.logspace: _ranges.logspace,
+        np.geomspace: _ranges.geomspace,
+    }
+)

@@ -198,6 +198,10 @@ from .arrays import (
     vstack,
 )
 
+# -- rollaxis, unwrap, linspace/logspace/geomspace (ranges.py); np.poly* helpers (polyutils.py); 1-D set
+# operations (setops.py) -----------------------------------------------------------------------------------------
+from .ranges import geomspace, linspace, logspace, rollaxis, unwrap
+
 abs = absolute
 neg = negative
 true_divide = divide

@@ -1,0 +1,189 @@
+"""NumPy's remaining differentiable functions called on tensors: np.rollaxis, np.unwrap, np.linspace,
+np.logspace, np.geomspace (ops/ranges.py), the np.poly* helpers (ops/polyutils.py) and the 1-D set operations
+(ops/setops.py). Values, dtypes and errors as NumPy's; gradients against hand-derived ones and finite differences."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.errors import UnsupportedArgumentError
+
+
+def _t(a, grad=True):
+    a = np.asarray(a)
+    return cr.tensor(a, requires_grad=grad and a.dtype.kind == "f")
+
+
+def _same(got, want):
+    got = got.numpy() if isinstance(got, cr.Tensor) else np.asarray(got)
+    want = np.asarray(want)
+    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    assert np.array_equal(got, want, equal_nan=True), (got, want)
+
+
+def _fd(f, x, eps=1e-6):
+    """Central differences of the scalar sum(f(x) * w) for a fixed random w."""
+    x = np.asarray(x, dtype=float)
+    w = np.random.default_rng(1).normal(size=np.shape(f(x)))
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        d = np.zeros_like(x)
+        d[i] = eps
+        g[i] = (np.sum(f(x + d) * w) - np.sum(f(x - d) * w)) / (2 * eps)
+    return g, w
+
+
+def _grad(f, x, w):
+    t = _t(x)
+    (f(t) * w).sum().backward()
+    return t.grad
+
+
+# -- rollaxis, unwrap ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("axis", range(-3, 3))
+@pytest.mark.parametrize("start", range(-3, 4))
+def test_rollaxis_matches_numpy(axis, start):
+    a = np.arange(24.0).reshape(2, 3, 4)
+    t = _t(a)
+    out = np.rollaxis(t, axis, start)
+    _same(out, np.rollaxis(a, axis, start))
+    w = np.random.default_rng(0).normal(size=out.shape)
+    (out * w).sum().backward()
+    back = np.empty_like(a)
+    np.rollaxis(back, axis, start)[...] = w  # the gradient is w moved back where each element came from
+    np.testing.assert_array_equal(t.grad, back)
+
+
+def test_rollaxis_errors_and_dtypes():
+    t = _t(np.ones((2, 3), np.float32))
+    assert np.rollaxis(t, 1).dtype == np.float32
+    with pytest.raises(np.exceptions.AxisError):
+        np.rollaxis(t, 2)
+    with pytest.raises(np.exceptions.AxisError):
+        np.rollaxis(t, 0, 4)
+    _same(np.rollaxis(_t(np.zeros((0, 3))), 1), np.zeros((3, 0)))
+
+
+PHASES = [
+    np.cumsum([0.3, 2.9, -3.5, 4.1, 0.2, -6.9, np.pi, -np.pi]),
+    np.array([0.0, np.pi, 0.0, -np.pi, 0.0]),  # jumps of exactly period / 2: NumPy's sign rule
+    np.cumsum(np.random.default_rng(3).normal(scale=4, size=(3, 9)), axis=1),
+]
+
+
+@pytest.mark.parametrize("p", PHASES)
+@pytest.mark.parametrize(
+    "kw", [{}, {"axis": 0}, {"discont": 1.0}, {"period": 3.0}, {"period": 5.0, "discont": 4.0}, {"period": 360}]
+)
+def test_unwrap_matches_numpy_bitwise(p, kw):
+    for dtype in (np.float64, np.float32):
+        pd = p.astype(dtype)
+        _same(np.unwrap(_t(pd), **kw), np.unwrap(pd, **kw))
+    t = _t(p)
+    np.unwrap(t, **kw).sum().backward()
+    np.testing.assert_array_equal(t.grad, np.ones_like(p))  # the corrections are constants
+
+
+def test_unwrap_edges_and_errors():
+    _same(np.unwrap(_t(np.zeros(0))), np.unwrap(np.zeros(0)))
+    _same(np.unwrap(_t(np.array([1.5]))), np.array([1.5]))
+    _same(np.unwrap(_t(np.array([0, 5, 10, 3]))), np.unwrap(np.array([0, 5, 10, 3])))  # integers: float64, constant
+    with pytest.raises(ValueError):
+        np.unwrap(_t(np.array(1.0)))  # NumPy's diff needs an axis
+    with pytest.raises(np.exceptions.AxisError):
+        np.unwrap(_t(np.zeros(3)), axis=1)
+    with pytest.raises(UnsupportedArgumentError):
+        np.unwrap(_t(np.zeros(3)), period=_t(np.array(3.0)))
+
+
+# -- linspace, logspace, geomspace -----------------------------------------------------------------------------
+ENDS = [
+    (np.array(1.0), np.array(3.5)),
+    (np.array([0.0, 1.0, -2.0]), np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 7.0]])),
+    (np.array([1.0, 2.0], np.float32), np.array([3.0, -1.0], np.float32)),
+    (np.array([1.0, 0.0]), np.array([1.0 + 1e-300, 1e-320])),  # a step that underflows to 0: NumPy's other path
+]
+
+
+@pytest.mark.parametrize("ends", ENDS)
+@pytest.mark.parametrize("num", [0, 1, 2, 7])
+@pytest.mark.parametrize("endpoint", [True, False])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_linspace_matches_numpy_bitwise(ends, num, endpoint, axis):
+    s, e = ends
+    for dtype in (None, np.float32, np.int64):
+        got = np.linspace(_t(s), _t(e), num, endpoint, dtype=dtype, axis=axis)
+        _same(got, np.linspace(s, e, num, endpoint, dtype=dtype, axis=axis))
+    got, step = np.linspace(_t(s), e, num, endpoint, retstep=True, axis=axis)
+    want, wstep = np.linspace(s, e, num, endpoint, retstep=True, axis=axis)
+    _same(got, want)
+    _same(step, wstep)
+    _same(np.logspace(_t(s), _t(e), num, endpoint, axis=axis), np.logspace(s, e, num, endpoint, axis=axis))
+    _same(np.logspace(s, _t(e), num, endpoint, 2.0, axis=axis), np.logspace(s, e, num, endpoint, 2.0, axis=axis))
+    a, b = np.abs(s) + 0.5, np.abs(e) + 0.25
+    for sign in (1, -1):
+        _same(
+            np.geomspace(_t(sign * a), _t(sign * b), num, endpoint, axis=axis),
+            np.geomspace(sign * a, sign * b, num, endpoint, axis=axis),
+        )
+
+
+def test_linspace_gradients():
+    # sample i is start + i * (stop - start) / div: d/dstart = 1 - i/div, d/dstop = i/div, the last sample is stop
+    s, e = _t(np.array(2.0)), _t(np.array(5.0))
+    out = np.linspace(s, e, 5)
+    out.backward(np.arange(1.0, 6.0))
+    frac = np.arange(5) / 4
+    np.testing.assert_allclose(s.grad, np.sum((1 - frac) * np.arange(1.0, 6.0)))
+    np.testing.assert_allclose(e.grad, np.sum(frac * np.arange(1.0, 6.0)))
+    s, e = _t(np.array(2.0)), _t(np.array(5.0))
+    _samples, step = np.linspace(s, e, 4, endpoint=False, retstep=True)
+    step.backward()
+    assert s.grad == -0.25 and e.grad == 0.25
+    # num=1: the single sample is start
+    s, e = _t(np.array(2.0)), _t(np.array(5.0))
+    np.linspace(s, e, 1).sum().backward()
+    assert s.grad == 1.0 and e.grad == 0.0
+    # an integer dtype is floored: no gradient
+    assert not np.linspace(_t(np.array(0.0)), _t(np.array(9.0)), 4, dtype=int).requires_grad
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: np.linspace(x[0], x[1:], 6, axis=-1),
+        lambda x: np.linspace(x[:2], x[2:], 5, endpoint=False),
+        lambda x: np.logspace(x[:2], x[2:], 5, base=3.0, axis=1),
+        lambda x: np.logspace(x[0], x[1], 5, base=x[2:] + 2.0),
+        lambda x: np.geomspace(x[:2] + 3.0, x[2:] + 4.0, 5),
+        lambda x: np.geomspace(-(x[:2] + 3.0), -(x[2:] + 4.0), 6, endpoint=False),
+    ],
+)
+def test_range_gradients_match_finite_differences(f):
+    x = np.array([0.3, -0.4, 0.8, 1.1])
+    fd, w = _fd(f, x)
+    np.testing.assert_allclose(_grad(f, x, w), fd, rtol=1e-6, atol=1e-7)
+
+
+def test_range_errors():
+    t = _t(np.array(1.0))
+    with pytest.raises(ValueError):
+        np.linspace(t, 2.0, -1)
+    with pytest.raises(TypeError):
+        np.linspace(t, 2.0, 2.5)
+    with pytest.raises(ValueError, match="zero"):
+        np.geomspace(_t(np.array(0.0)), 1.0)
+    with pytest.raises(UnsupportedArgumentError):
+        np.geomspace(t, np.array(1j))
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _same(np.geomspace(t, -2.0, 4), np.geomspace(1.0, -2.0, 4))  # opposite signs: NaN inside, as NumPy
+    assert (
+        np.geomspace(_t(np.array([1.0, 2.0], np.float32)), 8.0, 3).dtype
+        == np.geomspace(np.array([1.0, 2.0], np.float32), 8.0, 3).dtype
+    )
