@@ -2676,3 +2676,49 @@ comp(
     [-positive((3,)), -positive((3,))],
     ref=lambda a, b: np.geomspace(a, b, 5),
 )
+
+# ---------------------------------------------------------------------------------------------------
+# np.polyadd, polysub, polymul, polyder, polyint, polydiv, poly (ops/polyutils.py)
+
+for _la, _lb in ((3, 3), (2, 5), (5, 1), (1, 1)):
+    for _name in ("polyadd", "polysub", "polymul"):
+        comp(
+            _name,
+            f"{_la},{_lb}",
+            lambda a, b, _n=_name: getattr(np, _n)(a, b),
+            [away((_la,)), away((_lb,))],
+            ref=lambda a, b, _n=_name: getattr(np, _n)(a, b),
+        )
+    # (the quotient and the true remainder, the last len(b) - 1 terms: the leading terms before them are rounding
+    # noise that NumPy trims or not by their size, which differs between dtypes)
+    comp(
+        "polydiv",
+        f"{_la},{_lb}",
+        lambda a, b, _k=_lb - 1: cr.concatenate([(qr := np.polydiv(a, b))[0], qr[1][qr[1].shape[0] - _k :]]),
+        [normal((_la,)), away((_lb,), gap=0.5)],
+        ref=lambda a, b, _k=_lb - 1: np.concatenate([(qr := np.polydiv(a, b))[0], qr[1][qr[1].shape[0] - _k :]]),
+    )
+comp("polyadd", "scalar", lambda a, b: np.polyadd(a, b), [normal(()), normal((3,))], ref=np.polyadd)
+for _m in (0, 1, 2, 4):
+    comp(
+        "polyder", f"m={_m}", lambda p, _m=_m: np.polyder(p, _m), [normal((5,))], ref=lambda p, _m=_m: np.polyder(p, _m)
+    )
+    comp(
+        "polyint", f"m={_m}", lambda p, _m=_m: np.polyint(p, _m), [normal((4,))], ref=lambda p, _m=_m: np.polyint(p, _m)
+    )
+    comp(
+        "polyint",
+        f"m={_m},k",
+        lambda p, k, _m=_m: np.polyint(p, _m, k),
+        [normal((4,)), normal((max(_m, 1),))],
+        ref=lambda p, k, _m=_m: np.polyint(p, _m, k),
+    ) if _m else None
+comp(
+    "polyint",
+    "m=3,k1",
+    lambda p, k: np.polyint(p, 3, k),
+    [normal((4,)), normal((1,))],
+    ref=lambda p, k: np.polyint(p, 3, k),
+)
+for _n in (1, 2, 5):
+    comp("poly", f"{_n}", lambda z: np.poly(z), [normal((_n,))], ref=np.poly)

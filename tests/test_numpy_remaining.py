@@ -187,3 +187,124 @@ def test_range_errors():
         np.geomspace(_t(np.array([1.0, 2.0], np.float32)), 8.0, 3).dtype
         == np.geomspace(np.array([1.0, 2.0], np.float32), 8.0, 3).dtype
     )
+
+
+# -- np.poly* helpers ------------------------------------------------------------------------------------------
+COEFFS = [
+    np.array([1.0, 2.0, 3.0]),
+    np.array([0.0, 0.0, 1.5, -2.0]),  # leading zeros: polymul trims them (poly1d), polyadd does not
+    np.array([0.0, 0.0]),
+    np.array([], float),
+    np.array([2.5]),
+    np.array(3.0),
+    np.array([1, 2, 3]),
+    np.array([1.0, 2.0, 3.0], np.float32),
+    np.array([0.7, -1.3, 2.2, 0.1, -0.4]),
+]
+
+
+def _route_same(f, *args, **kw):
+    """f on tensors gives NumPy's values, dtype and shape, or NumPy's exception type."""
+    try:
+        want = f(*args, **kw)
+    except Exception as e:  # NumPy's exception type, whatever it is
+        with pytest.raises(type(e)):
+            f(*[_t(a) for a in args], **kw)
+        return
+    got = f(*[_t(a) for a in args], **kw)
+    if isinstance(want, tuple):
+        for g, w in zip(got, want, strict=True):
+            _same(g, w)
+    else:
+        _same(got, want)
+
+
+@pytest.mark.parametrize("f", [np.polyadd, np.polysub, np.polymul])
+def test_poly_binary_match_numpy(f):
+    for a in COEFFS:
+        for b in COEFFS:
+            _route_same(f, a, b)
+
+
+def test_polydiv_matches_numpy_bitwise():
+    rng = np.random.default_rng(7)
+    for i in range(150):
+        u, v = rng.normal(size=rng.integers(1, 7)), rng.normal(size=rng.integers(1, 5))
+        if i % 3 == 0:
+            u = np.polymul(u, v)  # an exact division: NumPy trims the remainder's near-zero leading terms
+        if i % 4 == 0:
+            u, v = u.astype(np.float32), v.astype(np.float32)
+        if i % 5 == 0:
+            v = np.round(v * 3) + 0.5  # (never 0)
+        _route_same(np.polydiv, u, v)
+    _route_same(np.polydiv, np.array([1, 2, 3]), np.array([1, 2]))  # integers: float64 results
+    _route_same(np.polydiv, np.array(3.0), np.array([2.0]))
+    _route_same(np.polydiv, np.array([], float), np.array([2.0]))
+
+
+@pytest.mark.parametrize("m", [0, 1, 2, 5])
+def test_polyder_polyint_match_numpy(m):
+    for p in COEFFS:
+        _route_same(np.polyder, p, m)
+        _route_same(np.polyint, p, m)
+        if m:
+            _route_same(np.polyint, p, m, np.arange(1.0, m + 1))
+            _route_same(np.polyint, p, m, np.array([2.0]))
+
+
+def test_poly_matches_numpy():
+    for z in (np.array([1.0, -2.0, 0.5]), np.array([3.0]), np.array([1.0, 2.0], np.float32), np.array([1, 2, 3])):
+        _route_same(np.poly, z)
+    assert np.poly(_t(np.zeros(0))) == 1.0  # no zeros: NumPy's 1.0
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: np.polyadd(x[:2], x[2:]),
+        lambda x: np.polysub(x[:3], x[3:]),
+        lambda x: np.polymul(x[:2], x[2:]),
+        lambda x: np.polyder(x, 2),
+        lambda x: np.polyint(x[:3], 2, x[3:]),
+        lambda x: np.polyint(x[:4], 3, x[4:]),
+        lambda x: np.concatenate(np.polydiv(x, x[2:] + 2.0)),
+        lambda x: np.polydiv(x, x[1:3] + 2.0)[0],
+        lambda x: np.polydiv(x[:2], x + 2.0)[0] + np.polydiv(x[:2], x + 2.0)[1].sum(),
+        lambda x: np.poly(x),
+    ],
+)
+def test_poly_gradients_match_finite_differences(f):
+    x = np.array([0.3, -0.4, 0.8, 1.1, -0.6])
+    fd, w = _fd(f, x)
+    np.testing.assert_allclose(_grad(f, x, w), fd, rtol=1e-6, atol=1e-7)
+
+
+def test_poly_conventions():
+    # polymul: the leading zeros NumPy trims get gradient 0 (its poly1d drops them)
+    a, b = _t(np.array([0.0, 0.0, 2.0, 3.0])), _t(np.array([1.0, 4.0]))
+    np.polymul(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad, [0.0, 0.0, 5.0, 5.0])
+    # polydiv: u shorter than v gives a zero quotient; v still gets a (zero) gradient
+    u, v = _t(np.array([1.0, 2.0])), _t(np.array([1.0, 2.0, 3.0]))
+    q, r = np.polydiv(u, v)
+    (q.sum() + r.sum()).backward()
+    np.testing.assert_array_equal(u.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(v.grad, [0.0, 0.0, 0.0])
+
+
+def test_poly_refusals_and_errors():
+    t = _t(np.array([1.0, 2.0]))
+    with pytest.raises(cr.errors.UnsupportedOperationError, match="complex"):
+        np.roots(t)
+    with pytest.raises(UnsupportedArgumentError, match="eigenvalues"):
+        np.poly(_t(np.eye(2)))
+    with pytest.raises(ValueError):
+        np.poly(_t(np.ones((2, 3))))
+    with pytest.raises(UnsupportedArgumentError, match="poly1d"):
+        np.polyadd(np.poly1d([1.0, 2.0]), t)
+    with pytest.raises(ValueError):
+        np.polyder(t, -1)
+    with pytest.raises(ValueError):
+        np.polyint(t, 3, _t(np.array([1.0, 2.0])))
+    with pytest.raises(ValueError):
+        np.polymul(_t(np.ones((2, 2))), t)

@@ -776,6 +776,7 @@ _FUNCTIONS.update(
 
 # -- rollaxis, unwrap, evenly spaced ranges (ops/ranges.py); np.poly* helpers (ops/polyutils.py); 1-D set operations
 # (ops/setops.py) ---------------------------------------------------------------------------------------------------
+from .ops import polyutils as _polyutils  # noqa: E402
 from .ops import ranges as _ranges  # noqa: E402
 
 _FUNCTIONS.update(
@@ -785,5 +786,13 @@ _FUNCTIONS.update(
         np.linspace: _ranges.linspace,
         np.logspace: _ranges.logspace,
         np.geomspace: _ranges.geomspace,
+        np.polyadd: _polyutils.polyadd,
+        np.polysub: _polyutils.polysub,
+        np.polymul: _polyutils.polymul,
+        np.polyder: _polyutils.polyder,
+        np.polyint: _polyutils.polyint,
+        np.polydiv: _polyutils.polydiv,
+        np.poly: _polyutils.poly,
+        np.roots: _polyutils.roots,
     }
 )

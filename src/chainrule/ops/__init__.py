@@ -201,6 +201,7 @@ from .arrays import (
 # -- rollaxis, unwrap, linspace/logspace/geomspace (ranges.py); np.poly* helpers (polyutils.py); 1-D set
 # operations (setops.py) -----------------------------------------------------------------------------------------
 from .ranges import geomspace, linspace, logspace, rollaxis, unwrap
+from .polyutils import poly, polyadd, polyder, polydiv, polyint, polymul, polysub
 
 abs = absolute
 neg = negative
