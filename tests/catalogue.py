@@ -2722,3 +2722,39 @@ comp(
 )
 for _n in (1, 2, 5):
     comp("poly", f"{_n}", lambda z: np.poly(z), [normal((_n,))], ref=np.poly)
+
+# ---------------------------------------------------------------------------------------------------
+# np.intersect1d, union1d, setdiff1d, setxor1d (ops/setops.py): shared values are built from the same input, so
+# that finite differences move every copy together (a value's gradient goes to its first occurrence)
+
+
+def _cat(*xs: Any) -> Any:
+    return cr.concatenate(xs) if any(isinstance(x, cr.Tensor) for x in xs) else np.concatenate(xs)
+
+
+_SETS = {
+    "intersect1d": lambda a, b: np.intersect1d(_cat(a, a[:2]), _cat(np.ravel(b), a[1:4])),
+    "intersect1d_unique": lambda a, b: np.intersect1d(a, _cat(b[:, 0], a[2:5]), assume_unique=True),
+    "intersect1d_indices": lambda a, b: np.intersect1d(a, _cat(a[3:], b[0]), return_indices=True)[0],
+    "union1d": lambda a, b: np.union1d(_cat(a, a[:2]), _cat(b[0], a[1:3])),
+    "setxor1d": lambda a, b: np.setxor1d(_cat(a, a[:1]), _cat(b[1], a[2:4])),
+    "setxor1d_unique": lambda a, b: np.setxor1d(a, _cat(b[1], a[2:4]), assume_unique=True),
+}
+for _label, _fn in _SETS.items():
+    comp(_label.split("_")[0], _label, _fn, [distinct((6,)), distinct((2, 3)) + 5.0], ref=_fn)
+comp(
+    "setdiff1d",
+    "plain",
+    lambda a, b: np.setdiff1d(_cat(a, a[:2]), _cat(b, a[1:3])),
+    [distinct((6,)), np.array([10.0, 11.0])],
+    wrt=[0],
+    ref=lambda a, b: np.setdiff1d(_cat(a, a[:2]), _cat(b, a[1:3])),
+)
+comp(
+    "setdiff1d",
+    "unique",
+    lambda a, b: np.setdiff1d(a, _cat(b, np.ravel(a)[1:3]), assume_unique=True),
+    [distinct((2, 3)), np.array([10.0])],
+    wrt=[0],
+    ref=lambda a, b: np.setdiff1d(a, _cat(b, np.ravel(a)[1:3]), assume_unique=True),
+)

@@ -308,3 +308,81 @@ def test_poly_refusals_and_errors():
         np.polyint(t, 3, _t(np.array([1.0, 2.0])))
     with pytest.raises(ValueError):
         np.polymul(_t(np.ones((2, 2))), t)
+
+
+# -- 1-D set operations ----------------------------------------------------------------------------------------
+SET_CALLS = [
+    (np.intersect1d, {}),
+    (np.intersect1d, {"assume_unique": True}),
+    (np.intersect1d, {"return_indices": True}),
+    (np.union1d, {}),
+    (np.setdiff1d, {}),
+    (np.setdiff1d, {"assume_unique": True}),
+    (np.setxor1d, {}),
+    (np.setxor1d, {"assume_unique": True}),
+]
+
+
+def _bitwise(got, want):
+    got = got.numpy() if isinstance(got, cr.Tensor) else np.asarray(got)
+    _same(got, want)
+    assert got.tobytes() == np.asarray(want).tobytes()  # -0.0 and 0.0 told apart
+
+
+@pytest.mark.parametrize(("f", "kw"), SET_CALLS)
+def test_set_operations_match_numpy_bitwise(f, kw):
+    rng = np.random.default_rng(11)
+    pool = np.array([0.0, -0.0, 1.5, 2.0, np.nan, -3.0, np.inf, 1.5])
+    for i in range(120):
+        a, b = rng.choice(pool, size=rng.integers(0, 7)), rng.choice(pool, size=rng.integers(0, 7))
+        if i % 4 == 0:
+            a = a.astype(np.float32)
+        if i % 6 == 0 and b.size:
+            b = b.reshape(-1, 1)
+        if i % 9 == 0:
+            a = np.array(2.0)  # 0-d
+        want = f(a, b, **kw)
+        got = f(_t(a), _t(b), **kw)
+        if isinstance(want, tuple):
+            _bitwise(got[0], want[0])
+            for g, w in zip(got[1:], want[1:], strict=True):
+                np.testing.assert_array_equal(g, w)
+        else:
+            _bitwise(got, want)
+
+
+def test_set_operations_gradient_goes_to_the_first_occurrence():
+    a, b = _t(np.array([3.0, 1.0, 3.0, 2.0])), _t(np.array([2.0, 5.0, 3.0, 2.0]))
+    out = np.intersect1d(a, b)  # [2, 3]: read from a (its first 3 and its 2)
+    _same(out, np.array([2.0, 3.0]))
+    out.backward(np.array([10.0, 20.0]))
+    np.testing.assert_array_equal(a.grad, [20.0, 0.0, 0.0, 10.0])
+    np.testing.assert_array_equal(b.grad, [0.0, 0.0, 0.0, 0.0])
+    a, b = _t(np.array([3.0, 1.0, 3.0])), _t(np.array([2.0, 5.0, 3.0, 2.0]))
+    np.union1d(a, b).backward(np.array([1.0, 2.0, 3.0, 4.0]))  # [1, 2, 3, 5]
+    np.testing.assert_array_equal(a.grad, [3.0, 1.0, 0.0])
+    np.testing.assert_array_equal(b.grad, [2.0, 4.0, 0.0, 0.0])
+    a, b = _t(np.array([3.0, 1.0, 3.0])), _t(np.array([2.0, 5.0, 3.0, 2.0]))
+    np.setxor1d(a, b).backward(np.array([1.0, 2.0, 3.0]))  # [1, 2, 5]
+    np.testing.assert_array_equal(a.grad, [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(b.grad, [2.0, 3.0, 0.0, 0.0])
+    a, b = _t(np.array([3.0, 1.0, 3.0])), _t(np.array([1.0]))
+    out = np.setdiff1d(a, b)
+    out.backward(np.array([5.0]))
+    np.testing.assert_array_equal(a.grad, [5.0, 0.0, 0.0])
+    assert b.grad is None  # ar2 only decides which values are kept
+
+
+def test_set_operations_dtypes_and_constants():
+    f32 = _t(np.array([1.0, 2.0, 3.0], np.float32))
+    assert np.union1d(f32, f32).dtype == np.float32
+    assert np.intersect1d(f32, _t(np.array([2.0]))).dtype == np.float64  # promoted, as NumPy
+    assert np.setdiff1d(f32, _t(np.array([2.0]))).dtype == np.float32
+    ints = np.union1d(_t(np.array([3, 1])), _t(np.array([2])))
+    assert isinstance(ints, cr.Tensor) and not ints.requires_grad and ints.dtype == np.int64
+    const = np.setdiff1d(np.array([1.0, 2.0]), _t(np.array([2.0])))
+    assert isinstance(const, cr.Tensor) and not const.requires_grad
+    _same(np.setxor1d(_t(np.zeros(0)), _t(np.zeros(0))), np.zeros(0))
+    values, i1, i2 = np.intersect1d(_t(np.array([4.0, 1.0, 4.0])), np.array([4.0, 0.0]), return_indices=True)
+    _same(values, np.array([4.0]))
+    assert list(i1) == [0] and list(i2) == [0]

@@ -778,6 +778,7 @@ _FUNCTIONS.update(
 # (ops/setops.py) ---------------------------------------------------------------------------------------------------
 from .ops import polyutils as _polyutils  # noqa: E402
 from .ops import ranges as _ranges  # noqa: E402
+from .ops import setops as _setops  # noqa: E402
 
 _FUNCTIONS.update(
     {
@@ -794,5 +795,9 @@ _FUNCTIONS.update(
         np.polydiv: _polyutils.polydiv,
         np.poly: _polyutils.poly,
         np.roots: _polyutils.roots,
+        np.intersect1d: _setops.intersect1d,
+        np.union1d: _setops.union1d,
+        np.setdiff1d: _setops.setdiff1d,
+        np.setxor1d: _setops.setxor1d,
     }
 )

@@ -202,6 +202,7 @@ from .arrays import (
 # operations (setops.py) -----------------------------------------------------------------------------------------
 from .ranges import geomspace, linspace, logspace, rollaxis, unwrap
 from .polyutils import poly, polyadd, polyder, polydiv, polyint, polymul, polysub
+from .setops import intersect1d, setdiff1d, setxor1d, union1d
 
 abs = absolute
 neg = negative
