@@ -539,6 +539,16 @@ def unique(
         if not isinstance(result, tuple):
             return Tensor._wrap(result, None, False)
         return (Tensor._wrap(result[0], None, False), *result[1:])
+    if axis is None and not return_index:
+        # NumPy's own result, each value read from the first element holding exactly its bits: without return_index
+        # NumPy sorts unstably (and sorted=False may order by hashing), so of equal values (0.0 and -0.0, NaNs) it may
+        # keep another than the first occurrence
+        from .setops import _gather
+
+        plain = np.unique(values, False, return_inverse, return_counts, equal_nan=equal_nan, sorted=sorted)
+        if not isinstance(plain, tuple):
+            return _gather(plain, ar)
+        return (_gather(plain[0], ar), *plain[1:])
     result = np.unique(values, True, return_inverse, return_counts, axis=axis, equal_nan=equal_nan, sorted=sorted)
     if not sorted and not return_index:
         # NumPy may order the values of an unsorted unique differently when no index is asked for (by hashing)

@@ -43,12 +43,16 @@ def _gather(expected: np.ndarray, *arrays: Any, tensors: bool = True) -> Any:
         return Tensor._wrap(expected, None, False)
     src_bits = _bits(np.asarray(data_of(src)))
     want_bits = _bits(expected)
-    keys, first = np.unique(src_bits, return_index=True)  # the first element holding each bit pattern
-    pos = np.searchsorted(keys, want_bits)
-    pos = np.minimum(pos, max(keys.size - 1, 0))
-    if keys.size == 0 or not np.array_equal(keys[pos], want_bits):  # cannot happen: every value is an input's
+    order = np.argsort(src_bits, kind="stable")  # the elements grouped by bit pattern, each group in input order
+    held = src_bits[order]
+    # a pattern that NumPy's result repeats (the NaNs of unique(..., equal_nan=False)) takes the next element each time
+    by_want = np.argsort(want_bits, kind="stable")
+    repeat = np.empty(want_bits.size, dtype=np.intp)
+    repeat[by_want] = np.arange(want_bits.size) - np.searchsorted(want_bits[by_want], want_bits[by_want])
+    pos = np.searchsorted(held, want_bits) + repeat
+    if pos.size and (pos.max() >= held.size or not np.array_equal(held[pos], want_bits)):  # (every value is an input's)
         return Tensor._wrap(expected, None, False)
-    return getitem(src, first[pos])
+    return getitem(src, order[pos])
 
 
 def intersect1d(ar1: Any, ar2: Any, assume_unique: bool = False, return_indices: bool = False) -> Any:
