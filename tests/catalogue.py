@@ -2605,3 +2605,29 @@ comp(
 comp(
     "gradient", "axis-1", lambda f: np.gradient(f, axis=-1), [normal((2, 3, 4))], ref=lambda f: np.gradient(f, axis=-1)
 )
+
+# ---------------------------------------------------------------------------------------------------
+# helper G: NumPy's integer-only ufuncs and isnat (ops/bitwise.py): tensors without gradient, as NumPy's values
+
+_ints = np.array([[0, 3, -7], [12, 255, -1]])
+_sh = np.array([[0, 1, 2], [3, 4, 5]])
+for _name in ("bitwise_and", "bitwise_or", "bitwise_xor", "gcd", "lcm"):
+    prim(_name, "int", getattr(cr, _name), [_ints, np.array([5, -6, 9])], ref=getattr(np, _name), differentiable=False)
+    prim(_name, "numpy_route", lambda x, y, _n=_name: getattr(np, _n)(x, y), [_ints, np.array(6)],
+         ref=getattr(np, _name), differentiable=False)  # fmt: skip
+for _name in ("bitwise_and", "bitwise_or", "bitwise_xor"):
+    prim(_name, "bool", getattr(cr, _name), [_ints > 0, np.array([True, False, True])], ref=getattr(np, _name),
+         differentiable=False)  # fmt: skip
+for _name in ("left_shift", "right_shift"):
+    prim(_name, "int", getattr(cr, _name), [_ints, _sh], ref=getattr(np, _name), differentiable=False)
+    prim(_name, "numpy_route", lambda x, _n=_name: getattr(np, _n)(x, 2), [_ints], ref=lambda x, _n=_name: getattr(np, _n)(x, 2),
+         differentiable=False)  # fmt: skip
+for _name in ("invert", "bitwise_count"):
+    prim(_name, "int", getattr(cr, _name), [_ints], ref=getattr(np, _name), differentiable=False)
+    prim(_name, "uint8_scalar", getattr(cr, _name), [np.array(200, dtype=np.uint8)], ref=getattr(np, _name),
+         differentiable=False)  # fmt: skip
+prim("invert", "bool", lambda x: ~x, [_ints > 0], ref=np.invert, differentiable=False)
+_dates = np.array(["2020-01-01", "NaT", "1999-12-31"], dtype="datetime64[D]")
+prim("isnat", "datetime", cr.isnat, [_dates], ref=np.isnat, differentiable=False)
+prim("isnat", "timedelta", lambda x: np.isnat(x), [np.array([1, "NaT"], dtype="timedelta64[s]")], ref=np.isnat,
+     differentiable=False)  # fmt: skip

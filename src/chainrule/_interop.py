@@ -772,3 +772,46 @@ _FUNCTIONS.update(
         np.i0: ops.i0,
     }
 )
+
+# -- helper G: results without gradient (indices, booleans, dtypes), NumPy's integer-only ufuncs (ops/bitwise.py),
+# writing values to files, in-place writes (copyto, fill_diagonal), histograms and bincount (ops/histograms.py) ------
+_NO_GRADIENT |= {
+    np.argpartition,
+    np.digitize,
+    np.isin,
+    np.lexsort,
+    np.diag_indices_from,
+    np.tril_indices_from,
+    np.triu_indices_from,
+    np.ravel_multi_index,
+    np.unravel_index,
+    np.can_cast,
+    np.common_type,
+    np.min_scalar_type,
+    np.einsum_path,
+    np.ix_,
+    # saving writes the plain values (the same file as for the ndarray); they return None
+    np.save,
+    np.savez,
+    np.savez_compressed,
+    np.savetxt,
+}
+# integer-only ufuncs: on integer and bool tensors a tensor without gradient (as the comparisons), on float tensors
+# NumPy's own TypeError. np.bitwise_not, np.bitwise_invert are np.invert; np.bitwise_left_shift is np.left_shift ...
+UFUNCS.update(
+    {
+        _name: getattr(ops, _name)
+        for _name in (
+            "bitwise_and",
+            "bitwise_or",
+            "bitwise_xor",
+            "invert",
+            "left_shift",
+            "right_shift",
+            "bitwise_count",
+            "gcd",
+            "lcm",
+            "isnat",
+        )
+    }
+)

@@ -198,6 +198,21 @@ from .arrays import (
     vstack,
 )
 
+# NumPy's integer-only ufuncs and isnat, without gradient (ops/bitwise.py); histograms and bincount (ops/histograms.py)
+from .bitwise import (
+    bitwise_and,
+    bitwise_count,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    gcd,
+    invert,
+    isnat,
+    lcm,
+    left_shift,
+    right_shift,
+)
+
 abs = absolute
 neg = negative
 true_divide = divide
