@@ -815,3 +815,7 @@ UFUNCS.update(
         )
     }
 )
+
+from . import _numpy_writes  # noqa: E402
+
+_FUNCTIONS.update({np.copyto: _numpy_writes.copyto, np.fill_diagonal: _numpy_writes.fill_diagonal})
