@@ -819,3 +819,14 @@ UFUNCS.update(
 from . import _numpy_writes  # noqa: E402
 
 _FUNCTIONS.update({np.copyto: _numpy_writes.copyto, np.fill_diagonal: _numpy_writes.fill_diagonal})
+from .ops import histograms as _histograms  # noqa: E402
+
+_FUNCTIONS.update(
+    {
+        np.bincount: _histograms.bincount,
+        np.histogram: _histograms.histogram,
+        np.histogram_bin_edges: _histograms.histogram_bin_edges,
+        np.histogram2d: _histograms.histogram2d,
+        np.histogramdd: _histograms.histogramdd,
+    }
+)

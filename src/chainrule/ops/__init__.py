@@ -212,6 +212,7 @@ from .bitwise import (
     left_shift,
     right_shift,
 )
+from .histograms import bincount, histogram, histogram_bin_edges
 
 abs = absolute
 neg = negative

@@ -1,0 +1,205 @@
+"""Histograms and bincount: NumPy's counts and edges, with the gradients that flow through them.
+
+==============================  =============================================  =====================================
+op                              forward                                        local derivative
+==============================  =============================================  =====================================
+bincount(x, w)                  out[k] = sum of w[i] where x[i] == k           1 to w[i] from out[x[i]]; none for x
+histogram_weights(a, w)         np.histogram(a, weights=w)'s counts            1 to w[i] from its bin (0 outside
+                                                                               the range); none for a (piecewise
+                                                                               constant)
+histogram_edges(lo, hi)         np.linspace(lo, hi, num)  (NumPy's edges)      1 - k/n to lo, k/n to hi for edge k
+==============================  =============================================  =====================================
+
+``np.histogram(a)``'s edges with ``range=None`` and a number of bins (or an estimator name) are
+``linspace(min(a), max(a), n + 1)`` (``min - 0.5``, ``max + 0.5`` where they are equal): differentiable in ``a``
+through its min and max (ties split as ``max`` / ``min`` do), as JAX's ``jnp.histogram_bin_edges``. Counts are
+piecewise constant in ``a`` (no gradient, as JAX); with ``weights`` they are sums of the weights per bin;
+``density=True`` is NumPy's ``n / diff(edges) / n.sum()``, differentiable in the weights and through the edges in
+``a``. Given edges (an array ``bins``) and ``range=`` are constants. Every value is NumPy's own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib import _histograms_impl as _np_hist
+
+from ..errors import UnsupportedArgumentError, UnsupportedOperationError
+from ..tensor import Tensor
+from ._base import data_of, defprim
+from .cumulative import diff
+from .reduce import max as _max
+from .reduce import min as _min
+from .reduce import sum as _sum
+from .shape import astype, concatenate, reshape, take
+
+
+def _constant(value: Any) -> Tensor:
+    return Tensor._wrap(np.asarray(value), None, False)
+
+
+def _values(x: Any) -> Any:
+    if isinstance(x, Tensor):
+        return x._data
+    if isinstance(x, (list, tuple)):
+        return type(x)(_values(v) for v in x)
+    return x
+
+
+def _no_gradient(name: str, what: str, x: Any) -> None:
+    xs = x if isinstance(x, (list, tuple)) else (x,)
+    if any(isinstance(v, Tensor) and v.requires_grad for v in xs):
+        raise UnsupportedArgumentError(
+            f"{name}: {what} given as a tensor that requires a gradient is not supported (the bin edges would "
+            f"depend on it, and chainrule does not differentiate them there). Pass {what} as constants (t.numpy())"
+        )
+
+
+# -- bincount --------------------------------------------------------------------------------------------------
+def _bincount_forward(x: Any, w: Any, *, minlength: int) -> np.ndarray:
+    return np.bincount(x, w, minlength=minlength)
+
+
+_bincount = defprim(
+    "bincount",
+    _bincount_forward,
+    vjp=(None, lambda g, ans, x, w, minlength: take(g, data_of(x))),
+    jvp=(None, "linear"),
+)
+
+
+def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
+    """The number of occurrences of each value in the non-negative integers ``x`` (``np.bincount``); with
+    ``weights`` the sum of the weights of each value, differentiable in ``weights`` (float64, as NumPy)."""
+    if weights is None:
+        return _constant(np.bincount(_values(x), minlength=minlength))
+    if isinstance(x, Tensor):
+        x = x._data
+    return _bincount(x, weights, minlength=minlength)
+
+
+# -- histogram's edges and counts ----------------------------------------------------------------------------
+def _edge_weights(num: int, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    k = np.arange(num, dtype=np.float64)
+    to_hi = k / (num - 1) if num > 1 else np.ones(1)
+    to_hi[-1] = 1.0  # (the last edge is hi itself, the first lo itself)
+    return (1.0 - to_hi).astype(dtype), to_hi.astype(dtype)
+
+
+def _edges_dlo(g: Any, ans: Any, lo: Any, hi: Any, num: int, dtype: Any) -> Any:
+    return _sum(g * _edge_weights(num, np.result_type(data_of(g)))[0])
+
+
+def _edges_dhi(g: Any, ans: Any, lo: Any, hi: Any, num: int, dtype: Any) -> Any:
+    return _sum(g * _edge_weights(num, np.result_type(data_of(g)))[1])
+
+
+_histogram_edges = defprim(
+    "histogram_edges",
+    lambda lo, hi, *, num, dtype: np.linspace(lo, hi, num, endpoint=True, dtype=dtype),
+    vjp=(_edges_dlo, _edges_dhi),
+    jvp=(
+        lambda t, ans, lo, hi, num, dtype: t * _edge_weights(num, np.result_type(data_of(t)))[0],
+        lambda t, ans, lo, hi, num, dtype: t * _edge_weights(num, np.result_type(data_of(t)))[1],
+    ),
+)
+
+
+def _edges(name: str, a: Any, bins: Any, range: Any, edges: np.ndarray) -> Any:  # noqa: A002
+    """NumPy's ``edges`` as a tensor: differentiable in ``a`` through its min and max where they come from it."""
+    _no_gradient(name, "bins", bins)
+    _no_gradient(name, "range", range)
+    if (
+        not isinstance(a, Tensor)
+        or a._data.dtype.kind != "f"
+        or range is not None
+        or np.ndim(_values(bins)) != 0
+        or a.size == 0
+    ):
+        return _constant(edges)
+    flat = reshape(a, (-1,))
+    lo, hi = _min(flat), _max(flat)
+    if lo._data == hi._data:  # NumPy widens an empty range to [x - 0.5, x + 0.5]
+        lo, hi = lo - 0.5, hi + 0.5
+    return _histogram_edges(lo, hi, num=edges.size, dtype=edges.dtype)
+
+
+def histogram_bin_edges(a: Any, bins: Any = 10, range: Any = None, weights: Any = None) -> Any:  # noqa: A002
+    """NumPy's ``np.histogram_bin_edges`` as a tensor; with ``range=None`` and a number of bins (or an estimator
+    name) differentiable in ``a`` through its min and max."""
+    edges = np.histogram_bin_edges(_values(a), _values(bins), _values(range), _values(weights))
+    return _edges("histogram_bin_edges", a, bins, range, edges)
+
+
+def _bin_index(a: np.ndarray, w: Any, bins: Any, range: Any) -> tuple[np.ndarray, int]:  # noqa: A002
+    """The bin of each element of ``a`` (flattened) as NumPy's histogram puts it; ``n`` (the number of bins) where
+    it counts nowhere (outside the range, NaN)."""
+    a = a.ravel()
+    edges, uniform = _np_hist._get_bin_edges(a, bins, range, w)
+    n = edges.size - 1
+    if uniform is not None:  # NumPy's fast path for equal bins, step by step (its rounding fix-ups included)
+        first, last, n = uniform
+        keep = (a >= first) & (a <= last)
+        x = a[keep].astype(edges.dtype, copy=False)
+        idx = ((_np_hist._unsigned_subtract(x, first) / _np_hist._unsigned_subtract(last, first)) * n).astype(np.intp)
+        idx[idx == n] -= 1
+        idx[x < edges[idx]] -= 1
+        idx[(x >= edges[idx + 1]) & (idx != n - 1)] += 1
+        out = np.full(a.shape, n, dtype=np.intp)
+        out[keep] = idx
+        return out, n
+    # the cumulative counts: edges[k] <= x < edges[k + 1], the last bin closed; NaN and the outside nowhere
+    idx = np.searchsorted(edges, a, side="right") - 1
+    idx[a == edges[-1]] = n - 1
+    idx[(idx < 0) | (idx >= n) | np.isnan(a)] = n
+    return idx, n
+
+
+def _hist_dw(g: Any, ans: Any, a: Any, w: Any, bins: Any, range: Any) -> Any:  # noqa: A002
+    wd = data_of(w)
+    idx, _ = _bin_index(np.asarray(data_of(a)), wd.ravel(), bins, range)
+    padded = concatenate([g, np.zeros(1, dtype=np.result_type(data_of(g)))])
+    return reshape(take(padded, idx), np.shape(wd))
+
+
+_histogram_weights = defprim(
+    "histogram_weights",
+    lambda a, w, *, bins, range: np.histogram(a, bins, range, weights=w)[0],  # noqa: A006 (NumPy's name)
+    vjp=(None, _hist_dw),
+    jvp=(None, "linear"),
+)
+
+
+def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None) -> Any:  # noqa: A002
+    """NumPy's ``np.histogram`` as ``(hist, bin_edges)`` tensors. Counts carry no gradient; weighted counts are
+    differentiable in ``weights``; ``density=True`` also through the edges, which with ``range=None`` and a number
+    of bins depend on ``a``'s min and max."""
+    av, bv, rv, wv = _values(a), _values(bins), _values(range), _values(weights)
+    n, edges = np.histogram(av, bv, rv, weights=wv)  # NumPy's values and its errors
+    edges_t = _edges("histogram", a, bins, range, edges)
+    if isinstance(weights, Tensor):
+        hist = _histogram_weights(np.asarray(av), weights, bins=bv, range=rv)
+    else:
+        hist = _constant(n)
+    if not density:
+        return hist, edges_t
+    # NumPy: db = np.array(np.diff(bin_edges), float); n / db / n.sum()
+    db = diff(edges_t)
+    if db._data.dtype != np.float64:
+        db = astype(db, np.float64)
+    return hist / db / _sum(hist), edges_t
+
+
+def histogram2d(*args: Any, **kwargs: Any) -> Any:
+    raise UnsupportedOperationError(
+        "NumPy's np.histogram2d is not supported on chainrule tensors yet: it would silently drop gradients. Use "
+        "np.histogram per axis, or pass t.numpy() where you need no gradient"
+    )
+
+
+def histogramdd(*args: Any, **kwargs: Any) -> Any:
+    raise UnsupportedOperationError(
+        "NumPy's np.histogramdd is not supported on chainrule tensors yet: it would silently drop gradients. Use "
+        "np.histogram per axis, or pass t.numpy() where you need no gradient"
+    )
