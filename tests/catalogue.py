@@ -2669,3 +2669,15 @@ comp(
     [_ha],
     ref=lambda a: np.histogram_bin_edges(a, 6),
 )
+_hs = np.stack([_ha, np.array([0.31, -1.12, 0.58, 1.77, -0.29, 0.96, 1.23, -0.71, 0.04, 1.49])], axis=1)
+for _label, _opts in (("bins=3", {"bins": 3}), ("bins=2,4", {"bins": (2, 4)}),
+                      ("edges", {"bins": [np.array([-1.0, 0.0, 0.5, 3.0]), 2]})):  # fmt: skip
+    prim("histogramdd_weights", _label, lambda s, w, _o=_opts: np.histogramdd(s, weights=w, **_o)[0],
+         [_hs, positive((10,))], wrt=(1,), ref=lambda s, w, _o=_opts: np.histogramdd(s, weights=w, **_o)[0])  # fmt: skip
+    comp("histogramdd", f"density,{_label}", lambda s, w, _o=_opts: np.histogramdd(s, weights=w, density=True, **_o)[0],
+         [_hs, positive((10,))], ref=lambda s, w, _o=_opts: np.histogramdd(s, weights=w, density=True, **_o)[0])  # fmt: skip
+comp("histogram2d", "density", lambda x, y, w: np.histogram2d(x, y, bins=(3, 2), weights=w, density=True)[0],
+     [_hs[:, 0].copy(), _hs[:, 1].copy(), positive((10,))],
+     ref=lambda x, y, w: np.histogram2d(x, y, bins=(3, 2), weights=w, density=True)[0])  # fmt: skip
+comp("histogram2d", "yedges", lambda x, y: np.histogram2d(x, y, bins=4)[2], [_hs[:, 0].copy(), _hs[:, 1].copy()],
+     ref=lambda x, y: np.histogram2d(x, y, bins=4)[2], wrt=(1,))  # fmt: skip

@@ -82,6 +82,7 @@ def test_edges_follow_min_and_max() -> None:
     np.testing.assert_allclose(c.grad, [1.5, 1.5])
 
 
+@pytest.mark.filterwarnings("ignore:Converting input from bool")  # (NumPy's own warning, for bool data)
 def test_string_bins_empty_zero_d_int_and_bool_inputs() -> None:
     for a in (A, np.array(1.5), np.zeros(0), np.array([3, 1, 2, 2]), np.array([True, False, True])):
         for opts in ({}, {"bins": "auto"}, {"bins": "fd"}, {"bins": 3, "density": True}):
@@ -124,9 +125,15 @@ def test_histogram_errors_and_refusals() -> None:
         np.histogram(t, range=(cr.tensor(-1.0, requires_grad=True), 1.0))
     hist, _ = np.histogram(t, bins=cr.tensor([-1.0, 0.0, 1.0]))  # constant edges as a tensor: fine
     np.testing.assert_array_equal(hist.numpy(), np.histogram(A, bins=[-1.0, 0.0, 1.0])[0])
-    for name in ("histogram2d", "histogramdd"):
-        with pytest.raises(cr.UnsupportedOperationError, match=name):
-            np.histogram2d(t, t) if name == "histogram2d" else np.histogramdd(cr.stack([t, t], axis=1))
+    with pytest.raises(cr.UnsupportedArgumentError, match="range"):
+        np.histogramdd(cr.stack([t, t], axis=1), range=[(cr.tensor(-1.0, requires_grad=True), 1.0), None])
+    with pytest.raises(cr.UnsupportedArgumentError, match="bins"):
+        np.histogram2d(t, t, bins=[cr.tensor([-1.0, 0.0, 1.0], requires_grad=True), 3])
+    for call in (lambda h, s: h(s, bins=(2, 3, 4)), lambda h, s: h(s, range=[(0, 1)]), lambda h, s: h(s, bins=0)):
+        with pytest.raises(ValueError) as want:
+            call(np.histogramdd, np.stack([A, A], axis=1))
+        with pytest.raises(ValueError, match=re.escape(str(want.value)[:25])):
+            call(np.histogramdd, cr.stack([t, t], axis=1))
 
 
 def test_bincount() -> None:
@@ -176,3 +183,59 @@ def test_weights_outside_the_range_and_nan_get_zero() -> None:
     assert hist.tolist() == [1.0, 2.0]  # 1.0 falls in the last bin, which is closed
     (hist * np.array([10.0, 100.0])).sum().backward()
     assert w.grad.tolist() == [0.0, 10.0, 0.0, 100.0, 100.0, 0.0]
+
+
+S = np.stack([A, RNG.standard_normal(40), RNG.uniform(-1.0, 1.0, 40)], axis=1)
+DD_OPTIONS = [
+    {},
+    {"bins": 3},
+    {"bins": (2, 3, 4)},
+    {"bins": [np.array([-1.0, 0.0, 1.0]), 3, 2]},
+    {"range": [(-1.0, 1.0), None, None]},
+    {"density": True, "bins": (2, 3, 2)},
+    {"density": True, "bins": [np.array([-1.0, 0.0, 1.0]), 3, 2]},
+]
+
+
+@pytest.mark.parametrize("opts", DD_OPTIONS, ids=str)
+def test_histogramdd_values_and_gradients(opts) -> None:
+    for dtype in (np.float64, np.float32):
+        s, w = S.astype(dtype), W.astype(dtype)
+        for kw, kw_np in ((opts, opts), (dict(opts, weights=cr.tensor(w)), dict(opts, weights=w))):
+            hist, edges = np.histogramdd(cr.tensor(s, requires_grad=True), **kw)
+            want_h, want_e = np.histogramdd(s, **kw_np)
+            _same(hist, want_h)
+            assert isinstance(edges, list) and len(edges) == 3
+            for e, we in zip(edges, want_e, strict=True):
+                _same(e, we)
+    _check_grad(lambda s, w: np.histogramdd(s, weights=w, **opts)[0], [S, W], (0, 1))
+    for i in range(3):
+        _check_grad(lambda s, _i=i: np.histogramdd(s, **opts)[1][_i], [S], (0,))
+
+
+@pytest.mark.parametrize("opts", [{}, {"bins": 3}, {"bins": (2, 4)}, {"bins": [-1.0, 0.0, 0.5, 2.0]},
+                                  {"density": True, "bins": (3, 2)}], ids=str)  # fmt: skip
+def test_histogram2d_values_and_gradients(opts) -> None:
+    x, y = S[:, 0], S[:, 1]
+    got = np.histogram2d(cr.tensor(x), cr.tensor(y), weights=cr.tensor(W), **opts)
+    want = np.histogram2d(x, y, weights=W, **opts)
+    assert len(got) == 3
+    for g, w in zip(got, want, strict=True):
+        _same(g, w)
+    _check_grad(lambda x, y, w: np.histogram2d(x, y, weights=w, **opts)[0], [x, y, W], (0, 1, 2))
+    _check_grad(lambda x, y: np.histogram2d(x, y, **opts)[2], [x, y], (0, 1))
+
+
+def test_histogram2d_mixed_dtypes_and_sequences() -> None:
+    x = np.array([3, 1, 2, 2, 5])
+    y = np.array([0.5, -1.0, 2.0, 0.25, 1.0], dtype=np.float32)
+    for xs, ys in ((cr.tensor(x), cr.tensor(y, requires_grad=True)), (x, cr.tensor(y)), (cr.tensor(x), y)):
+        got = np.histogram2d(xs, ys, bins=3)
+        want = np.histogram2d(x, y, bins=3)
+        for g, w in zip(got, want, strict=True):
+            _same(g, w)
+    hist, edges = np.histogramdd([cr.tensor(y, requires_grad=True), y * 2], bins=2, density=True)
+    want_h, want_e = np.histogramdd([y, y * 2], bins=2, density=True)
+    _same(hist, want_h)
+    _same(edges[0], want_e[0])
+    assert edges[0].requires_grad and not edges[1].requires_grad

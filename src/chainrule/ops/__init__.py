@@ -212,7 +212,7 @@ from .bitwise import (
     left_shift,
     right_shift,
 )
-from .histograms import bincount, histogram, histogram_bin_edges
+from .histograms import bincount, histogram, histogram2d, histogram_bin_edges, histogramdd
 
 abs = absolute
 neg = negative

@@ -8,6 +8,8 @@ histogram_weights(a, w)         np.histogram(a, weights=w)'s counts            1
                                                                                the range); none for a (piecewise
                                                                                constant)
 histogram_edges(lo, hi)         np.linspace(lo, hi, num)  (NumPy's edges)      1 - k/n to lo, k/n to hi for edge k
+histogramdd_weights(s, w)       np.histogramdd(s, weights=w)'s counts          1 to w[i] from its cell (0 outside);
+                                (histogram2d is histogramdd of [x, y])         none for the sample s
 ==============================  =============================================  =====================================
 
 ``np.histogram(a)``'s edges with ``range=None`` and a number of bins (or an estimator name) are
@@ -15,24 +17,26 @@ histogram_edges(lo, hi)         np.linspace(lo, hi, num)  (NumPy's edges)      1
 through its min and max (ties split as ``max`` / ``min`` do), as JAX's ``jnp.histogram_bin_edges``. Counts are
 piecewise constant in ``a`` (no gradient, as JAX); with ``weights`` they are sums of the weights per bin;
 ``density=True`` is NumPy's ``n / diff(edges) / n.sum()``, differentiable in the weights and through the edges in
-``a``. Given edges (an array ``bins``) and ``range=`` are constants. Every value is NumPy's own.
+``a``. Given edges (an array ``bins``) and ``range=`` are constants. ``histogramdd`` / ``histogram2d``: the same
+along each axis (NumPy's density divides by each axis's bin widths in turn). Every value is NumPy's own.
 """
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
 from numpy.lib import _histograms_impl as _np_hist
 
-from ..errors import UnsupportedArgumentError, UnsupportedOperationError
+from ..errors import UnsupportedArgumentError
 from ..tensor import Tensor
 from ._base import data_of, defprim
 from .cumulative import diff
 from .reduce import max as _max
 from .reduce import min as _min
 from .reduce import sum as _sum
-from .shape import astype, concatenate, reshape, take
+from .shape import astype, concatenate, pad, reshape, take
 
 
 def _constant(value: Any) -> Tensor:
@@ -191,15 +195,86 @@ def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None, we
     return hist / db / _sum(hist), edges_t
 
 
-def histogram2d(*args: Any, **kwargs: Any) -> Any:
-    raise UnsupportedOperationError(
-        "NumPy's np.histogram2d is not supported on chainrule tensors yet: it would silently drop gradients. Use "
-        "np.histogram per axis, or pass t.numpy() where you need no gradient"
-    )
+# -- histogramdd, histogram2d ---------------------------------------------------------------------------------------
+def _dd_bin_index(sample: np.ndarray, bins: Any, range: Any) -> tuple[np.ndarray, tuple[int, ...]]:  # noqa: A002
+    """Each sample's flat position in NumPy's histogramdd counts with an outlier bin at both ends of every axis."""
+    edges = np.histogramdd(sample, bins, range)[1]
+    sample = np.asarray(sample)
+    if sample.ndim != 2:
+        sample = np.atleast_2d(sample).T
+    count = []
+    for i, e in enumerate(edges):  # NumPy's searchsorted, with the right-most edge counted in the last bin
+        c = np.searchsorted(e, sample[:, i], side="right")
+        c[sample[:, i] == e[-1]] -= 1
+        count.append(c)
+    nbin = tuple(len(e) + 1 for e in edges)
+    return np.ravel_multi_index(count, nbin), nbin
 
 
-def histogramdd(*args: Any, **kwargs: Any) -> Any:
-    raise UnsupportedOperationError(
-        "NumPy's np.histogramdd is not supported on chainrule tensors yet: it would silently drop gradients. Use "
-        "np.histogram per axis, or pass t.numpy() where you need no gradient"
-    )
+def _dd_dw(g: Any, ans: Any, sample: Any, w: Any, bins: Any, range: Any) -> Any:  # noqa: A002
+    xy, _ = _dd_bin_index(data_of(sample), bins, range)
+    return take(reshape(pad(g, 1), (-1,)), xy)
+
+
+_histogramdd_weights = defprim(
+    "histogramdd_weights",
+    lambda sample, w, *, bins, range: np.histogramdd(sample, bins, range, weights=w)[0],  # noqa: A006
+    vjp=(None, _dd_dw),
+    jvp=(None, "linear"),
+)
+
+
+def histogramdd(sample: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None) -> Any:  # noqa: A002
+    """NumPy's ``np.histogramdd`` as ``(hist, [edges per axis])`` tensors, with the gradients of :func:`histogram`
+    along each axis (the edges of an axis follow its min and max where they come from the data)."""
+    sv, bv, rv, wv = _values(sample), _values(bins), _values(range), _values(weights)
+    _no_gradient("histogramdd", "bins", bins if isinstance(bins, (list, tuple)) else [bins])
+    if range is not None:
+        for r in range:
+            _no_gradient("histogramdd", "range", r)
+    n, edges = np.histogramdd(sv, bv, rv, weights=wv)  # NumPy's values and its errors
+    stacked = np.asarray(sv)
+    rows = isinstance(sample, Tensor) and stacked.ndim == 2
+    if not rows:
+        stacked = np.atleast_2d(sv).T
+    d = stacked.shape[1]
+    try:
+        per_axis = list(bins) if len(bins) == d else None
+    except TypeError:
+        per_axis = None
+    per_axis = per_axis if per_axis is not None else [bins] * d
+    edges_t = []
+    for i in builtins.range(d):
+        if rows:
+            col = sample[:, i]
+        elif isinstance(sample, (list, tuple)) and isinstance(sample[i], Tensor) and sample[i].ndim == 1:
+            col = sample[i]
+        else:
+            col = stacked[:, i]
+        if isinstance(col, Tensor) and col._data.dtype != stacked.dtype:
+            col = astype(col, stacked.dtype)  # (NumPy stacks the columns in one dtype first)
+        edges_t.append(_edges("histogramdd", col, per_axis[i], None if range is None else range[i], edges[i]))
+    if isinstance(weights, Tensor):
+        hist = _histogramdd_weights(stacked if not rows else np.asarray(sv), weights, bins=bv, range=rv)
+    else:
+        hist = _constant(n)
+    if density:  # NumPy: s = hist.sum(); hist / dedges[i] along each axis; hist /= s
+        total = _sum(hist)
+        for i, e in enumerate(edges_t):
+            shape = [1] * d
+            shape[i] = e.shape[0] - 1
+            hist = hist / reshape(diff(e), tuple(shape))
+        hist = hist / total
+    return hist, edges_t
+
+
+def histogram2d(x: Any, y: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None) -> Any:  # noqa: A002
+    """NumPy's ``np.histogram2d`` as ``(hist, xedges, yedges)`` tensors (see :func:`histogramdd`)."""
+    try:
+        n = len(bins)
+    except TypeError:
+        n = 1
+    if n not in (1, 2):
+        bins = [bins, bins]  # NumPy: one array of edges for both axes
+    hist, edges = histogramdd([x, y], bins, range, density, weights)
+    return hist, edges[0], edges[1]
