@@ -150,3 +150,22 @@ def test_index_assignment_into_a_0d_result_differentiates() -> None:
     y[...] = v
     (y * np.array(1.5)).sum().backward()
     assert x.grad == 0.0 and v.grad == 1.5
+
+
+def test_copyto_plain_source_with_mask_keeps_the_gradient_of_the_kept_places() -> None:
+    x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2.0
+    np.copyto(y, np.array([7.0, 8.0, 9.0]), where=np.array([True, False, True]))
+    assert y.tolist() == [7.0, 4.0, 9.0]
+    (y * np.array([1.0, 10.0, 100.0])).sum().backward()
+    assert x.grad.tolist() == [0.0, 20.0, 0.0]
+    z = cr.tensor(np.zeros(3, np.float32), requires_grad=True) * 1
+    np.copyto(z, 0.1, where=np.array([True, False, False]))  # NumPy's cast of the plain value into float32
+    assert z.dtype == np.float32 and z.numpy()[0] == np.float32(0.1)
+
+
+def test_fill_diagonal_of_an_empty_matrix() -> None:
+    v = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = cr.tensor(np.zeros((0, 0))) * 1
+    np.fill_diagonal(y, v)
+    assert y.shape == (0, 0)

@@ -44,8 +44,10 @@ def copyto(dst: Any, src: Any, casting: str = "same_kind", where: Any = True) ->
     np.copyto(probe, _values(src), casting=casting, where=mask)  # NumPy's checks and its errors
     if mask is True:
         dst.copy_(src if isinstance(src, Tensor) else probe)
-    elif isinstance(src, Tensor):
-        dst.copy_(ops.where(np.broadcast_to(np.asarray(mask, dtype=bool), dst.shape), src, dst._current()))
+    elif isinstance(src, Tensor) or dst.requires_grad:
+        # the masked-out places keep the tensor's values, and their gradient (probe: NumPy's cast of a plain src)
+        keep = np.broadcast_to(np.asarray(mask, dtype=bool), dst.shape)
+        dst.copy_(ops.where(keep, src if isinstance(src, Tensor) else probe, dst._current()))
     else:
         dst.copy_(probe)
 
