@@ -239,3 +239,12 @@ def test_histogram2d_mixed_dtypes_and_sequences() -> None:
     _same(hist, want_h)
     _same(edges[0], want_e[0])
     assert edges[0].requires_grad and not edges[1].requires_grad
+
+
+@pytest.mark.filterwarnings("ignore:Converting input from bool")
+@pytest.mark.parametrize("a", [np.array([True, False, True, True]), np.array([3, 1, 2, 2, 5], dtype=np.uint8)])
+def test_weight_gradients_for_bool_and_unsigned_data(a) -> None:
+    w = np.arange(1.0, a.size + 1)
+    for bins in (2, 3, [0, 1, 4, 6]):
+        _check_grad(lambda w, _b=bins: np.histogram(a, bins=_b, weights=w)[0], [w], (0,))
+        _check_grad(lambda w, _b=bins: np.histogram(a, bins=_b, weights=w, density=True)[0], [w], (0,))

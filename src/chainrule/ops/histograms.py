@@ -24,6 +24,7 @@ along each axis (NumPy's density divides by each axis's bin widths in turn). Eve
 from __future__ import annotations
 
 import builtins
+import warnings
 from typing import Any
 
 import numpy as np
@@ -139,7 +140,9 @@ def histogram_bin_edges(a: Any, bins: Any = 10, range: Any = None, weights: Any 
 def _bin_index(a: np.ndarray, w: Any, bins: Any, range: Any) -> tuple[np.ndarray, int]:  # noqa: A002
     """The bin of each element of ``a`` (flattened) as NumPy's histogram puts it; ``n`` (the number of bins) where
     it counts nowhere (outside the range, NaN)."""
-    a = a.ravel()
+    with warnings.catch_warnings():  # (NumPy's warning for bool data came with the forward already)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        a, w = _np_hist._ravel_and_check_weights(a, w)  # NumPy's own: bool data as uint8, both flattened
     edges, uniform = _np_hist._get_bin_edges(a, bins, range, w)
     n = edges.size - 1
     if uniform is not None:  # NumPy's fast path for equal bins, step by step (its rounding fix-ups included)
