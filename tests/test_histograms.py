@@ -248,3 +248,13 @@ def test_weight_gradients_for_bool_and_unsigned_data(a) -> None:
     for bins in (2, 3, [0, 1, 4, 6]):
         _check_grad(lambda w, _b=bins: np.histogram(a, bins=_b, weights=w)[0], [w], (0,))
         _check_grad(lambda w, _b=bins: np.histogram(a, bins=_b, weights=w, density=True)[0], [w], (0,))
+
+
+def test_histogramdd_of_a_1d_sample_follows_its_min_and_max() -> None:
+    _check_grad(lambda a: np.histogramdd(a, bins=3)[1][0], [A], (0,))
+    _check_grad(lambda a, w: np.histogramdd(a, bins=3, weights=w, density=True)[0], [A, W], (0, 1))
+    hist, edges = np.histogramdd(cr.tensor(A, requires_grad=True), bins=3)
+    want_h, want_e = np.histogramdd(A, bins=3)
+    _same(hist, want_h)
+    _same(edges[0], want_e[0])
+    assert edges[0].requires_grad

@@ -250,6 +250,8 @@ def histogramdd(sample: Any, bins: Any = 10, range: Any = None, density: Any = N
     for i in builtins.range(d):
         if rows:
             col = sample[:, i]
+        elif isinstance(sample, Tensor) and sample.ndim == 1:
+            col = sample  # (one axis: NumPy reads a 1-D sample as one column)
         elif isinstance(sample, (list, tuple)) and isinstance(sample[i], Tensor) and sample[i].ndim == 1:
             col = sample[i]
         else:
