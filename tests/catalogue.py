@@ -2758,3 +2758,78 @@ comp(
     wrt=[0],
     ref=lambda a, b: np.setdiff1d(a, _cat(b, np.ravel(a)[1:3]), assume_unique=True),
 )
+
+# helper G: NumPy's integer-only ufuncs and isnat (ops/bitwise.py): tensors without gradient, as NumPy's values
+
+_ints = np.array([[0, 3, -7], [12, 255, -1]])
+_sh = np.array([[0, 1, 2], [3, 4, 5]])
+for _name in ("bitwise_and", "bitwise_or", "bitwise_xor", "gcd", "lcm"):
+    prim(_name, "int", getattr(cr, _name), [_ints, np.array([5, -6, 9])], ref=getattr(np, _name), differentiable=False)
+    prim(_name, "numpy_route", lambda x, y, _n=_name: getattr(np, _n)(x, y), [_ints, np.array(6)],
+         ref=getattr(np, _name), differentiable=False)  # fmt: skip
+for _name in ("bitwise_and", "bitwise_or", "bitwise_xor"):
+    prim(_name, "bool", getattr(cr, _name), [_ints > 0, np.array([True, False, True])], ref=getattr(np, _name),
+         differentiable=False)  # fmt: skip
+for _name in ("left_shift", "right_shift"):
+    prim(_name, "int", getattr(cr, _name), [_ints, _sh], ref=getattr(np, _name), differentiable=False)
+    prim(_name, "numpy_route", lambda x, _n=_name: getattr(np, _n)(x, 2), [_ints], ref=lambda x, _n=_name: getattr(np, _n)(x, 2),
+         differentiable=False)  # fmt: skip
+for _name in ("invert", "bitwise_count"):
+    prim(_name, "int", getattr(cr, _name), [_ints], ref=getattr(np, _name), differentiable=False)
+    prim(_name, "uint8_scalar", getattr(cr, _name), [np.array(200, dtype=np.uint8)], ref=getattr(np, _name),
+         differentiable=False)  # fmt: skip
+prim("invert", "bool", lambda x: ~x, [_ints > 0], ref=np.invert, differentiable=False)
+_dates = np.array(["2020-01-01", "NaT", "1999-12-31"], dtype="datetime64[D]")
+prim("isnat", "datetime", cr.isnat, [_dates], ref=np.isnat, differentiable=False)
+prim("isnat", "timedelta", lambda x: np.isnat(x), [np.array([1, "NaT"], dtype="timedelta64[s]")], ref=np.isnat,
+     differentiable=False)  # fmt: skip
+
+# ---------------------------------------------------------------------------------------------------
+# helper G: bincount, histogram's weighted counts and its edges (ops/histograms.py); data kept away from the edges
+
+_hx = np.array([0, 3, 1, 3, 3, 0, 5])
+prim("bincount", "weights", lambda x, w: cr.bincount(x, w), [_hx, normal((7,))], ref=lambda x, w: np.bincount(x, w))
+prim("bincount", "minlength_numpy_route", lambda x, w: np.bincount(x, weights=w, minlength=9), [_hx, normal((7,))],
+     ref=lambda x, w: np.bincount(x, w, minlength=9))  # fmt: skip
+_ha = np.array([-1.3, 0.23, 0.9, -0.47, 2.1, 1.4, -0.05, 0.63, 1.85, -0.83])
+for _label, _opts in (("bins=10", {}), ("bins=3", {"bins": 3}), ("range", {"range": (-1.0, 1.0)}),
+                      ("edges", {"bins": [-1.0, 0.0, 0.5, 3.0]}), ("auto", {"bins": "auto"})):  # fmt: skip
+    if _label != "auto":
+        prim("histogram_weights", _label, lambda a, w, _o=_opts: np.histogram(a, weights=w, **_o)[0],
+             [_ha, positive((10,))], wrt=(1,), ref=lambda a, w, _o=_opts: np.histogram(a, weights=w, **_o)[0])  # fmt: skip
+        comp(
+            "histogram",
+            f"density,{_label}",
+            lambda a, w, _o=_opts: np.histogram(a, weights=w, density=True, **_o)[0],
+            [_ha, positive((10,))],
+            ref=lambda a, w, _o=_opts: np.histogram(a, weights=w, density=True, **_o)[0],
+            wrt=(1,) if _label in ("range", "edges") else (0, 1),
+        )  # fmt: skip (constant edges: nothing reaches a)
+    if not isinstance(_opts.get("bins"), list) and "range" not in _opts:
+        prim("histogram_edges", _label, lambda a, _o=_opts: np.histogram_bin_edges(a, **_o), [_ha],
+             ref=lambda a, _o=_opts: np.histogram_bin_edges(a, **_o))  # fmt: skip
+prim("histogram_edges", "matrix_np_histogram", lambda a: np.histogram(a, bins=4)[1], [_ha.reshape(2, 5)],
+     ref=lambda a: np.histogram(a, bins=4)[1])  # fmt: skip
+# (equal values, where NumPy widens the range by 0.5 each way, are pinned in tests/test_histograms.py: finite
+# differences there step off the tie)
+comp("histogram", "density_unweighted", lambda a: np.histogram(a, bins=4, density=True)[0], [_ha],
+     ref=lambda a: np.histogram(a, bins=4, density=True)[0])  # fmt: skip
+comp(
+    "histogram_bin_edges",
+    "bins=6",
+    lambda a: cr.histogram_bin_edges(a, 6),
+    [_ha],
+    ref=lambda a: np.histogram_bin_edges(a, 6),
+)
+_hs = np.stack([_ha, np.array([0.31, -1.12, 0.58, 1.77, -0.29, 0.96, 1.23, -0.71, 0.04, 1.49])], axis=1)
+for _label, _opts in (("bins=3", {"bins": 3}), ("bins=2,4", {"bins": (2, 4)}),
+                      ("edges", {"bins": [np.array([-1.0, 0.0, 0.5, 3.0]), 2]})):  # fmt: skip
+    prim("histogramdd_weights", _label, lambda s, w, _o=_opts: np.histogramdd(s, weights=w, **_o)[0],
+         [_hs, positive((10,))], wrt=(1,), ref=lambda s, w, _o=_opts: np.histogramdd(s, weights=w, **_o)[0])  # fmt: skip
+    comp("histogramdd", f"density,{_label}", lambda s, w, _o=_opts: np.histogramdd(s, weights=w, density=True, **_o)[0],
+         [_hs, positive((10,))], ref=lambda s, w, _o=_opts: np.histogramdd(s, weights=w, density=True, **_o)[0])  # fmt: skip
+comp("histogram2d", "density", lambda x, y, w: np.histogram2d(x, y, bins=(3, 2), weights=w, density=True)[0],
+     [_hs[:, 0].copy(), _hs[:, 1].copy(), positive((10,))],
+     ref=lambda x, y, w: np.histogram2d(x, y, bins=(3, 2), weights=w, density=True)[0])  # fmt: skip
+comp("histogram2d", "yedges", lambda x, y: np.histogram2d(x, y, bins=4)[2], [_hs[:, 0].copy(), _hs[:, 1].copy()],
+     ref=lambda x, y: np.histogram2d(x, y, bins=4)[2], wrt=(1,))  # fmt: skip

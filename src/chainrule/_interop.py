@@ -801,3 +801,61 @@ _FUNCTIONS.update(
         np.setxor1d: _setops.setxor1d,
     }
 )
+
+# -- helper G: results without gradient (indices, booleans, dtypes), NumPy's integer-only ufuncs (ops/bitwise.py),
+# writing values to files, in-place writes (copyto, fill_diagonal), histograms and bincount (ops/histograms.py) ------
+_NO_GRADIENT |= {
+    np.argpartition,
+    np.digitize,
+    np.isin,
+    np.lexsort,
+    np.diag_indices_from,
+    np.tril_indices_from,
+    np.triu_indices_from,
+    np.ravel_multi_index,
+    np.unravel_index,
+    np.can_cast,
+    np.common_type,
+    np.min_scalar_type,
+    np.einsum_path,
+    np.ix_,
+    # saving writes the plain values (the same file as for the ndarray); they return None
+    np.save,
+    np.savez,
+    np.savez_compressed,
+    np.savetxt,
+}
+# integer-only ufuncs: on integer and bool tensors a tensor without gradient (as the comparisons), on float tensors
+# NumPy's own TypeError. np.bitwise_not, np.bitwise_invert are np.invert; np.bitwise_left_shift is np.left_shift ...
+UFUNCS.update(
+    {
+        _name: getattr(ops, _name)
+        for _name in (
+            "bitwise_and",
+            "bitwise_or",
+            "bitwise_xor",
+            "invert",
+            "left_shift",
+            "right_shift",
+            "bitwise_count",
+            "gcd",
+            "lcm",
+            "isnat",
+        )
+    }
+)
+
+from . import _numpy_writes  # noqa: E402
+
+_FUNCTIONS.update({np.copyto: _numpy_writes.copyto, np.fill_diagonal: _numpy_writes.fill_diagonal})
+from .ops import histograms as _histograms  # noqa: E402
+
+_FUNCTIONS.update(
+    {
+        np.bincount: _histograms.bincount,
+        np.histogram: _histograms.histogram,
+        np.histogram_bin_edges: _histograms.histogram_bin_edges,
+        np.histogram2d: _histograms.histogram2d,
+        np.histogramdd: _histograms.histogramdd,
+    }
+)

@@ -91,22 +91,39 @@ class _TensorOps:
         return _ops.absolute(self)
 
     def __invert__(self) -> Any:
-        return _ops.logical_not(self)
+        return _ops.invert(self)
 
     def __and__(self, other: Any) -> Any:
-        return _ops.logical_and(self, other)
+        return _ops.bitwise_and(self, other)
 
     def __rand__(self, other: Any) -> Any:
-        return _ops.logical_and(other, self)
+        return _ops.bitwise_and(other, self)
 
     def __or__(self, other: Any) -> Any:
-        return _ops.logical_or(self, other)
+        return _ops.bitwise_or(self, other)
 
     def __ror__(self, other: Any) -> Any:
-        return _ops.logical_or(other, self)
+        return _ops.bitwise_or(other, self)
 
     def __xor__(self, other: Any) -> Any:
-        return _ops.logical_xor(self, other)
+        return _ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other: Any) -> Any:
+        return _ops.bitwise_xor(other, self)
+
+    # NOTE: &, |, ^, ~, <<, >> are NumPy's bit operations (the logical ones on bool tensors, as for ndarrays; on
+    # integer tensors bitwise, ~5 == -6; on float tensors NumPy's TypeError)
+    def __lshift__(self, other: Any) -> Any:
+        return _ops.left_shift(self, other)
+
+    def __rlshift__(self, other: Any) -> Any:
+        return _ops.left_shift(other, self)
+
+    def __rshift__(self, other: Any) -> Any:
+        return _ops.right_shift(self, other)
+
+    def __rrshift__(self, other: Any) -> Any:
+        return _ops.right_shift(other, self)
 
     def __lt__(self, other: Any) -> Any:
         return _ops.less(self, other)

@@ -204,6 +204,22 @@ from .ranges import geomspace, linspace, logspace, rollaxis, unwrap
 from .polyutils import poly, polyadd, polyder, polydiv, polyint, polymul, polysub
 from .setops import intersect1d, setdiff1d, setxor1d, union1d
 
+# NumPy's integer-only ufuncs and isnat, without gradient (ops/bitwise.py); histograms and bincount (ops/histograms.py)
+from .bitwise import (
+    bitwise_and,
+    bitwise_count,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    gcd,
+    invert,
+    isnat,
+    lcm,
+    left_shift,
+    right_shift,
+)
+from .histograms import bincount, histogram, histogram2d, histogram_bin_edges, histogramdd
+
 abs = absolute
 neg = negative
 true_divide = divide

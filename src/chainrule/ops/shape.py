@@ -229,7 +229,9 @@ _scatter_add = defprim(
 
 
 def _index_put_forward(x: np.ndarray, value: Any, index: Any) -> np.ndarray:
-    out = x.copy()  # the input stays as it was: operations that cached it keep their values
+    # the input stays as it was: operations that cached it keep their values (np.array: a 0-d upstream gradient
+    # can be a NumPy scalar, which has no item assignment)
+    out = np.array(x, copy=True)
     try:
         out[index] = value
     except (ValueError, IndexError) as e:
