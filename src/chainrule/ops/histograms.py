@@ -24,11 +24,9 @@ along each axis (NumPy's density divides by each axis's bin widths in turn). Eve
 from __future__ import annotations
 
 import builtins
-import warnings
 from typing import Any
 
 import numpy as np
-from numpy.lib import _histograms_impl as _np_hist
 
 from ..errors import UnsupportedArgumentError
 from ..tensor import Tensor
@@ -137,29 +135,41 @@ def histogram_bin_edges(a: Any, bins: Any = 10, range: Any = None, weights: Any 
     return _edges("histogram_bin_edges", a, bins, range, edges)
 
 
+def _outer_edges(a: np.ndarray, range: Any) -> tuple[Any, Any]:  # noqa: A002
+    """The first and last edge np.histogram bins uniformly between, before it rounds them into the edges' dtype
+    (``range`` as given, else the data's min and max; an empty span widened by 0.5 each way)."""
+    if range is not None:
+        first, last = range
+    elif a.size == 0:
+        first, last = 0, 1
+    else:
+        first, last = a.min(), a.max()
+    if first == last:
+        first, last = first - 0.5, last + 0.5
+    return first, last
+
+
 def _bin_index(a: np.ndarray, w: Any, bins: Any, range: Any) -> tuple[np.ndarray, int]:  # noqa: A002
     """The bin of each element of ``a`` (flattened) as NumPy's histogram puts it; ``n`` (the number of bins) where
     it counts nowhere (outside the range, NaN)."""
-    with warnings.catch_warnings():  # (NumPy's warning for bool data came with the forward already)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        a, w = _np_hist._ravel_and_check_weights(a, w)  # NumPy's own: bool data as uint8, both flattened
-    edges, uniform = _np_hist._get_bin_edges(a, bins, range, w)
+    a = np.asarray(a)
+    if a.dtype == np.bool_:
+        a = a.astype(np.uint8)  # (as NumPy's histogram reads bool data; its warning came with the forward already)
+    a = a.ravel()
+    edges = np.histogram_bin_edges(a, bins, range, w)  # NumPy's own edges (and its errors)
     n = edges.size - 1
-    if uniform is not None:  # NumPy's fast path for equal bins, step by step (its rounding fix-ups included)
-        first, last, n = uniform
-        keep = (a >= first) & (a <= last)
-        x = a[keep].astype(edges.dtype, copy=False)
-        idx = ((_np_hist._unsigned_subtract(x, first) / _np_hist._unsigned_subtract(last, first)) * n).astype(np.intp)
-        idx[idx == n] -= 1
-        idx[x < edges[idx]] -= 1
-        idx[(x >= edges[idx + 1]) & (idx != n - 1)] += 1
-        out = np.full(a.shape, n, dtype=np.intp)
-        out[keep] = idx
-        return out, n
-    # the cumulative counts: edges[k] <= x < edges[k + 1], the last bin closed; NaN and the outside nowhere
-    idx = np.searchsorted(edges, a, side="right") - 1
-    idx[a == edges[-1]] = n - 1
-    idx[(idx < 0) | (idx >= n) | np.isnan(a)] = n
+    uniform = isinstance(bins, str) or np.ndim(bins) == 0
+    # edges[k] <= x < edges[k + 1], the last bin closed (NumPy's equal-bin path corrects its arithmetic guess of
+    # the bin against the edges to exactly this, reading the data in the edges' dtype; given edges are searched as
+    # they are)
+    x = a.astype(edges.dtype, copy=False) if uniform else a
+    idx = np.searchsorted(edges, x, side="right") - 1
+    idx[x == edges[-1]] = n - 1
+    outside = (idx < 0) | (idx >= n) | np.isnan(x)
+    if uniform:  # NumPy keeps the data between the edges as given, before their rounding into the edges' dtype
+        first, last = _outer_edges(a, range)
+        outside |= ~((a >= first) & (a <= last))
+    idx[outside] = n
     return idx, n
 
 
