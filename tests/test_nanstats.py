@@ -159,3 +159,16 @@ def test_refused_arguments() -> None:
         np.nanvar(x, mean=np.ones(1))
     with pytest.raises(ValueError, match="range"):
         np.nanquantile(x, 1.5)
+
+
+@pytest.mark.parametrize("fname", ["nanmean", "nanvar", "nanstd"])
+def test_float_input_with_integer_dtype_is_numpys_type_error(fname) -> None:
+    # np.nanmean(float tensor, dtype=np.int64) returned a value; NumPy: TypeError "If a is inexact, ..."
+    with pytest.raises(TypeError, match="inexact"):
+        getattr(np, fname)(np.array([1.0, 2.0]), dtype=np.int64)
+    with pytest.raises(TypeError, match="inexact"):
+        getattr(np, fname)(cr.tensor([1.0, np.nan, 2.0]), dtype=np.int64)
+    x = np.array([1, 4, 6])  # (integers: NumPy's plain mean / var / std, in the integer dtype)
+    ref = getattr(np, fname)(x, dtype=np.int64)
+    got = getattr(np, fname)(cr.tensor(x), dtype=np.int64)
+    assert got.dtype == ref.dtype and np.array_equal(got.data, ref)

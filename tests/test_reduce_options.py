@@ -257,3 +257,40 @@ def test_plain_calls_keep_the_plain_primitives() -> None:
         (lambda: np.max(x, initial=0.0), "extreme_options"),
     ):
         assert call().node.prim.name == name
+
+
+def test_fractional_ddof_and_correction_are_not_truncated() -> None:
+    # np.std(t, correction=0.5) gave np.std(x, ddof=0)'s 1.5069 (ddof was cast to int), NumPy 1.6507
+    x = np.array([-1.29222878, 1.57448953, -1.8725022])
+    for kw in ({"ddof": 0.5}, {"correction": 0.5}, {"ddof": 1.5}):
+        _same(np.std(cr.tensor(x), **kw), np.std(x, **kw))
+        _same(np.var(cr.tensor(x), **kw), np.var(x, **kw))
+        _same(cr.tensor(x).std(**kw), np.std(x, **kw))
+        check_grads(lambda t, kw=kw: np.std(t, **kw), x)
+        check_grads(lambda t, kw=kw: np.std(t, axis=0, keepdims=True, **kw), x)
+
+
+@pytest.mark.parametrize("fname", ["var", "std"])
+def test_integer_dtype_gives_numpys_integer_values(fname) -> None:
+    # np.var(int tensor, dtype=np.int64) gave float64 9.1667, NumPy int64 7 (its steps rounded to integers)
+    x = np.array([[-4, -1], [-3, 1], [-5, 2]])
+    f = getattr(np, fname)
+    _same(f(cr.tensor(np.array(3)), dtype=np.int64), f(np.array(3), dtype=np.int64))
+    for a in (x, x.astype(np.float64) + 0.25, x.astype(bool)):
+        for kw in ({}, {"axis": 0}, {"ddof": 1, "keepdims": True}):
+            try:
+                ref = f(a, dtype=np.int64, **kw)
+            except TypeError as e:  # (NumPy's std: sqrt's float64 can't be cast back to int64)
+                with pytest.raises(type(e)):
+                    f(cr.tensor(a), dtype=np.int64, **kw)
+                continue
+            _same(f(cr.tensor(a), dtype=np.int64, **kw), ref)
+
+
+def test_max_where_without_initial_checks_the_axis_first() -> None:
+    # NumPy raises AxisError for a bad axis before the missing initial= (chainrule raised the latter)
+    x = cr.tensor(np.ones((2, 3)))
+    with pytest.raises(np.exceptions.AxisError):
+        np.max(x, axis=2, where=np.ones(3, bool))
+    with pytest.raises(ValueError, match="initial"):
+        np.min(x, axis=1, where=np.ones(3, bool))

@@ -42,6 +42,12 @@ from .reduce_options import var as _var
 from .shape import astype, moveaxis, reshape, take_along_axis
 
 
+def _inexact_dtype(nan: np.ndarray | None, dtype: Any) -> None:
+    """NumPy's check: a float ``a`` is averaged in a float (or complex) ``dtype`` only."""
+    if nan is not None and dtype is not None and np.dtype(dtype).kind not in "fc":
+        raise TypeError("If a is inexact, then dtype must be inexact")
+
+
 def _nan_mask(x: Any) -> np.ndarray | None:
     xd = np.asarray(data_of(x))
     return np.isnan(xd) if xd.dtype.kind in "fc" else None
@@ -80,6 +86,7 @@ def nanmean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = No
     x = operand(x)
     _stats._check_axis("nanmean", x, axis)
     nan = _nan_mask(x)
+    _inexact_dtype(nan, dtype)
     if nan is None:  # integers: NumPy's nanmean is their mean
         return _mean(x, axis=axis, keepdims=keepdims, dtype=dtype, where=where)
     where = _where_param(where)
@@ -159,6 +166,7 @@ def nanvar(
     ddof = _ddof(ddof, correction)
     x = operand(x)
     nan = _nan_mask(x)
+    _inexact_dtype(nan, dtype)
     if nan is None:  # integers: np.nanvar is np.var (floats take the steps below even without NaN, as in NumPy)
         options = {k: v for k, v in (("dtype", dtype), ("where", where)) if v is not None and v is not True}
         return _var(x, axis=axis, ddof=ddof, keepdims=keepdims, **options)

@@ -367,7 +367,7 @@ _std = defprim("std", _std_forward, vjp=_std_vjp, jvp=_std_jvp)
 
 def std(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
     """Standard deviation over ``axis``. Its gradient at a constant slice (std = 0) is 0, not 0/0."""
-    return _std(x, axis=_axis_param(axis), ddof=int(ddof), keepdims=keepdims)
+    return _std(x, axis=_axis_param(axis), ddof=ddof, keepdims=keepdims)
 
 
 # -- no gradient ------------------------------------------------------------------------------------------

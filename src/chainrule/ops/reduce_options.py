@@ -290,6 +290,8 @@ _oext = defprim("extreme_options", _oext_forward, vjp=_oext_vjp, jvp=_oext_jvp)
 
 def _extreme(kind: str, x: Any, axis: Any, keepdims: bool, initial: Any, where: Any) -> Any:
     if initial is _NoValue and where is not True:
+        if axis is not None:  # (NumPy checks the axis first)
+            normalize_axis_tuple(_axis_param(axis), len(shape_of(x)))
         raise InvalidArgumentError(
             f"{kind}: where= needs initial= (the value of a slice with nothing selected), as in NumPy: the "
             f"reduction has no identity of its own, e.g. {kind}(x, where=mask, initial={'-' if 'max' in kind else ''}np.inf)"
@@ -368,6 +370,14 @@ def _var_options(x: Any, axis: Any, dtype: Any, ddof: Any, keepdims: bool, where
     return _divide(squares, np.maximum(count - ddof, 0))
 
 
+def _integer_spread(name: str, x: Any, axis: Any, dtype: Any, ddof: Any, keepdims: bool, where: Any) -> Any:
+    """var / std computed in an integer (or bool) ``dtype``: NumPy's own values (its rounding of each step into
+    the integers, its errors), an integer tensor without gradient, as ``mean`` in an integer dtype."""
+    out = getattr(np, name)(data_of(x), axis=_axis_param(axis), dtype=dtype, ddof=ddof, keepdims=keepdims,
+                            where=_where_param(where))  # fmt: skip
+    return Tensor._wrap(np.asarray(out), None, False) if isinstance(x, Tensor) else out
+
+
 def var(
     x: Any,
     axis: Any = None,
@@ -390,6 +400,8 @@ def var(
     if mean is not _NoValue:
         raise UnsupportedArgumentError("var: mean= (a precomputed mean) is not supported; leave it out")
     ddof = _ddof(ddof, correction)
+    if dtype is not None and np.dtype(dtype).kind not in "fc":
+        return _integer_spread("var", x, axis, dtype, ddof, keepdims, where)
     if dtype is None and where is True:
         return _plain_var(x, axis=axis, ddof=ddof, keepdims=keepdims)
     return _var_options(x, axis, _dtype_param(dtype), ddof, keepdims, _where_param(where))
@@ -416,8 +428,10 @@ def std(
     if mean is not _NoValue:
         raise UnsupportedArgumentError("std: mean= (a precomputed mean) is not supported; leave it out")
     ddof = _ddof(ddof, correction)
+    if dtype is not None and np.dtype(dtype).kind not in "fc":
+        return _integer_spread("std", x, axis, dtype, ddof, keepdims, where)
     if dtype is None and where is True:
-        return _std(x, axis=_axis_param(axis), ddof=int(ddof), keepdims=keepdims)
+        return _std(x, axis=_axis_param(axis), ddof=ddof, keepdims=keepdims)
     v = _var_options(x, axis, _dtype_param(dtype), ddof, keepdims, _where_param(where))
     zero = data_of(v) == 0
     if not np.any(zero):
