@@ -172,3 +172,38 @@ def test_float_input_with_integer_dtype_is_numpys_type_error(fname) -> None:
     ref = getattr(np, fname)(x, dtype=np.int64)
     got = getattr(np, fname)(cr.tensor(x), dtype=np.int64)
     assert got.dtype == ref.dtype and np.array_equal(got.data, ref)
+
+
+@pytest.mark.parametrize(
+    "a, axis",
+    [
+        ([np.nan, np.nan, -0.0], None),  # got -0.0, NumPy 0.0 (its median is a sum from +0)
+        ([[np.nan], [np.nan], [-0.0]], 0),
+        ([[-0.0, np.nan]], (0, 1)),
+        (np.array([60000, np.nan, 50000], np.float16), None),  # got inf, NumPy 5.498e4 (its mean sums in float32)
+        ([[1.7e308], [np.nan], [1.0], [1.2e308], [1.3e308]], 0),  # NumPy's masked median: (1.3e308 + 1.3e308) / 2
+    ],
+)
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_nanmedian_values_are_numpys_to_the_bit(a, axis) -> None:
+    a = np.asarray(a)
+    ref = np.nanmedian(a, axis=axis)
+    got = np.nanmedian(cr.tensor(a), axis=axis).data
+    assert got.dtype == ref.dtype and np.array_equal(got, ref) and np.array_equal(np.signbit(got), np.signbit(ref))
+
+
+def test_nanmedian_gradient_with_odd_and_even_counts() -> None:
+    x = np.array([[0.3, np.nan, -1.2, 2.0], [np.nan, 0.7, 1.1, np.nan], [0.5, 0.1, -0.4, 0.9]])
+    for axis in (None, 0, 1, (0, 1)):
+        t = cr.tensor(x, requires_grad=True)
+        np.nansum(np.nanmedian(t, axis=axis) * 1.5).backward()
+        eps, fd = 1e-6, np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            if not np.isnan(x[i]):
+                p, m = x.copy(), x.copy()
+                p[i] += eps
+                m[i] -= eps
+                fd[i] = (
+                    1.5 * (np.nansum(np.nanmedian(p, axis=axis)) - np.nansum(np.nanmedian(m, axis=axis))) / (2 * eps)
+                )
+        np.testing.assert_allclose(t.grad, fd, atol=1e-6)

@@ -278,7 +278,18 @@ def nanmedian(
     odd = count % 2 == 1
     low = _gather(s, np.maximum(np.where(odd, h, h - 1), 0)[None])[0]
     high = _gather(s, h[None])[0]
-    result = _all_nan(select(odd, low, (low + high) / 2), count)
+    ndim = len(shape)
+    if axis is None or ndim == 1 or len(set(np.atleast_1d(np.asarray(axis)) % max(ndim, 1))) == ndim:
+        # NumPy's _nanmedian1d: np.median of the values that are not NaN, a mean (float16 summed in float32)
+        if np.result_type(data_of(s)) == np.float16:
+            mid = astype((astype(low, np.float32) + astype(high, np.float32)) / 2, np.float16)
+        else:
+            mid = (low + high) / 2
+        mid = select(odd, low, mid)
+    else:  # NumPy's masked median: (low + high) / 2, also where low and high are one element (odd counts)
+        mid = (low + high) / 2
+    # (+ 0.0: NumPy's sums start from +0, so a median of -0.0 is 0.0)
+    result = _all_nan(mid + 0.0, count)
     return _stats._keepdims(result, shape, axes) if keepdims else result
 
 
