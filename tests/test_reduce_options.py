@@ -294,3 +294,26 @@ def test_max_where_without_initial_checks_the_axis_first() -> None:
         np.max(x, axis=2, where=np.ones(3, bool))
     with pytest.raises(ValueError, match="initial"):
         np.min(x, axis=1, where=np.ones(3, bool))
+
+
+@pytest.mark.parametrize("where", [[1, 0, 1], (1, 0, 1), [1.0, 0.0, 1.0], 1, 0, np.float64(0.0), [[0], [1]]])
+@pytest.mark.parametrize("fname", ["sum", "mean", "prod", "var", "std", "nansum", "nanmean", "nanvar"])
+def test_where_given_as_a_list_or_a_number_reads_as_bool(fname, where) -> None:
+    # np.sum(t, where=[1, 0, 1]) raised TypeError (cast int64 -> bool); NumPy reads a non-array mask as bool: 14.0
+    x = np.array([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+    f = getattr(np, fname)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        _same(f(cr.tensor(x), where=where), f(x, where=where))
+    with pytest.raises(TypeError):  # (an integer array NumPy refuses, as chainrule does)
+        f(cr.tensor(x), where=np.array([1, 0, 1]))
+
+
+@pytest.mark.parametrize("fname", ["sum", "prod", "max", "min", "nansum", "nanprod", "nanmax", "nanmin"])
+def test_initial_tensor_needing_a_gradient_is_refused(fname) -> None:
+    # np.sum(t, initial=i) with i requiring a gradient returned a value and left i.grad None (expected 1.0)
+    t = cr.tensor(np.array([1.0, 5.0, 3.0]), requires_grad=True)
+    with pytest.raises(UnsupportedArgumentError, match="initial"):
+        getattr(np, fname)(t, initial=cr.tensor(2.0, requires_grad=True))
+    got = getattr(np, fname)(t, initial=cr.tensor(2.0))  # (a constant tensor: its values)
+    _same(got, getattr(np, fname)(t.data, initial=2.0))

@@ -79,7 +79,20 @@ def _where_param(where: Any) -> Any:
     if where is True or where is _NoValue:
         return True
     w = data_of(where)
-    return w if isinstance(w, np.ndarray) and w.dtype == bool else np.asarray(w)
+    # (an array is NumPy's to check, which refuses one that is not boolean; a list or a scalar NumPy reads as bool)
+    return w if isinstance(w, np.ndarray) else np.asarray(w, dtype=bool)
+
+
+def _initial_param(initial: Any, name: str) -> Any:
+    """``initial`` as a constant: a tensor's values, refused where it needs a gradient (none would reach it)."""
+    if isinstance(initial, Tensor):
+        if initial.requires_grad:
+            raise UnsupportedArgumentError(
+                f"{name}: initial= is a constant here and cannot take a gradient; combine it with the result "
+                f"instead (e.g. sum(x) + initial, maximum(max(x), initial))"
+            )
+        return initial.data
+    return initial
 
 
 def _dtype_param(dtype: Any) -> Any:
@@ -123,6 +136,7 @@ def _sum_options(
     dtype = _dtype_param(dtype)
     if dtype is not None and dtype.kind not in "fc":
         x, dtype = astype(x, dtype), None  # (summed as integers: NumPy casts each element first; no gradient)
+    initial = _initial_param(initial, "sum")
     return _osum(x, axis=_axis_param(axis), keepdims=keepdims, dtype=dtype, initial=initial, where=_where_param(where))
 
 
@@ -243,6 +257,7 @@ def _prod_options(
     dtype = _dtype_param(dtype)
     if dtype is not None and dtype.kind not in "fc":
         x, dtype = astype(x, dtype), None
+    initial = _initial_param(initial, "prod")
     return _oprod(x, axis=_axis_param(axis), keepdims=keepdims, dtype=dtype, initial=initial, where=_where_param(where))
 
 
@@ -289,6 +304,7 @@ _oext = defprim("extreme_options", _oext_forward, vjp=_oext_vjp, jvp=_oext_jvp)
 
 
 def _extreme(kind: str, x: Any, axis: Any, keepdims: bool, initial: Any, where: Any) -> Any:
+    initial = _initial_param(initial, kind)
     if initial is _NoValue and where is not True:
         if axis is not None:  # (NumPy checks the axis first)
             normalize_axis_tuple(_axis_param(axis), len(shape_of(x)))
