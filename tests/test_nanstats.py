@@ -207,3 +207,9 @@ def test_nanmedian_gradient_with_odd_and_even_counts() -> None:
                     1.5 * (np.nansum(np.nanmedian(p, axis=axis)) - np.nansum(np.nanmedian(m, axis=axis))) / (2 * eps)
                 )
         np.testing.assert_allclose(t.grad, fd, atol=1e-6)
+
+
+def test_nanmean_checks_the_dtype_before_the_axis() -> None:
+    # np.nanmean(float tensor, axis=-2, dtype=np.int64) on 1-d: got AxisError, NumPy's TypeError comes first
+    with pytest.raises(TypeError, match="inexact"):
+        np.nanmean(cr.tensor([1.0, 2.0]), axis=-2, dtype=np.int64)

@@ -317,3 +317,23 @@ def test_initial_tensor_needing_a_gradient_is_refused(fname) -> None:
         getattr(np, fname)(t, initial=cr.tensor(2.0, requires_grad=True))
     got = getattr(np, fname)(t, initial=cr.tensor(2.0))  # (a constant tensor: its values)
     _same(got, getattr(np, fname)(t.data, initial=2.0))
+
+
+@pytest.mark.parametrize(
+    "fname, x, kw",
+    [
+        ("var", [1.0, 0.35], {"ddof": 2}),  # no warning; NumPy: 'Degrees of freedom <= 0 for slice'
+        ("var", [np.nan, 0.35], {"axis": 0, "keepdims": True, "ddof": 2}),
+        ("var", [1.0, 0.35], {"where": [True, False], "ddof": 1}),
+        ("std", [np.inf, 0.35], {}),  # no warning; NumPy: 'invalid value encountered in subtract'
+        ("std", [1.0, 0.35], {"where": [True, False], "ddof": 1}),
+    ],
+)
+def test_var_std_warn_as_numpy(fname, x, kw) -> None:
+    x = np.array(x)
+    f = getattr(np, fname)
+    with pytest.warns(RuntimeWarning):
+        ref = f(x, **kw)
+    with pytest.warns(RuntimeWarning):
+        got = f(cr.tensor(x), **kw)
+    _same(got, ref)

@@ -84,9 +84,9 @@ def nanmean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = No
     if dtype is None and where is True:
         return _stats.nanmean(x, axis=axis, keepdims=keepdims)
     x = operand(x)
-    _stats._check_axis("nanmean", x, axis)
     nan = _nan_mask(x)
-    _inexact_dtype(nan, dtype)
+    _inexact_dtype(nan, dtype)  # (NumPy's first check)
+    _stats._check_axis("nanmean", x, axis)
     if nan is None:  # integers: NumPy's nanmean is their mean
         return _mean(x, axis=axis, keepdims=keepdims, dtype=dtype, where=where)
     where = _where_param(where)

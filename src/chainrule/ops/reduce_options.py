@@ -378,6 +378,8 @@ def _var_options(x: Any, axis: Any, dtype: Any, ddof: Any, keepdims: bool, where
         dtype = np.dtype(np.float64)
     mask = _mask(where, shape)
     count = _counts(shape, axis, mask)
+    if np.any(ddof >= count):  # (NumPy's warning)
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=3)
     total = _osum(x, axis=axis, keepdims=True, dtype=dtype, initial=_NoValue, where=where)
     centered = _masked(x - _divide(total, count), mask)
     squares = _osum(centered * centered, axis=axis, keepdims=keepdims, dtype=dtype, initial=_NoValue, where=where)
