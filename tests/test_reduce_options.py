@@ -131,8 +131,8 @@ def test_prod_initial_scales_the_gradient() -> None:
 
 def test_max_initial_competes_and_ties_share() -> None:
     x = cr.tensor(np.array([1.0, 3.0, 3.0]), requires_grad=True)
-    np.max(x, initial=3.0).backward()  # the two 3s and initial tie: a third each
-    np.testing.assert_allclose(x.grad, [0, 1 / 3, 1 / 3])
+    np.max(x, initial=3.0).backward()  # the two 3s and initial tie: initial half, the 3s a quarter each (JAX's)
+    np.testing.assert_allclose(x.grad, [0, 1 / 4, 1 / 4])
     x.grad = None
     np.max(x, initial=5.0).backward()  # initial wins: nothing flows to x
     np.testing.assert_array_equal(x.grad, [0, 0, 0])
@@ -337,3 +337,20 @@ def test_var_std_warn_as_numpy(fname, x, kw) -> None:
     with pytest.warns(RuntimeWarning):
         got = f(cr.tensor(x), **kw)
     _same(got, ref)
+
+
+def test_max_min_initial_ties_match_jax() -> None:
+    # np.max([1, 3, 3], initial=3): got 1/3 for each 3 (initial as one more element), JAX 1/4 (maximum(max(x), 3))
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+    x = np.array([[1.0, 3.0, 3.0, 2.0], [3.0, 0.0, -1.0, 3.0]])
+    m = np.array([True, True, False, True])
+    for fname in ("max", "min", "nanmax", "nanmin"):
+        jf = getattr(jnp, fname)
+        for init in (3.0, 2.0, -1.0, 0.0):
+            for kw in ({}, {"axis": 1}, {"axis": 0, "where": m[None, :] | np.zeros((2, 1), bool)}):
+                t = cr.tensor(x, requires_grad=True)
+                getattr(np, fname)(t, initial=init, **kw).sum().backward()
+                ref = jax.grad(lambda a, f=jf, kw=kw, i=init: f(a, initial=i, **kw).sum())(jnp.asarray(x))
+                np.testing.assert_allclose(t.grad, np.asarray(ref), rtol=1e-15, err_msg=f"{fname} {init} {kw}")

@@ -11,8 +11,8 @@ sum(x, dtype, initial, where)       g where selected, 0 where masked out; ``init
 mean(x, dtype, where)               g / (number of selected elements of the slice) where selected, else 0
 prod(x, dtype, initial, where)      g * initial * (product of the other selected elements), 0 where masked out
 max / min(x, initial, where)        g split evenly between the selected elements equal to the result; where
-                                    ``initial`` ties with them it takes a share too (it counts as one more
-                                    element), where it wins alone the input gets 0
+                                    ``initial`` ties with them it takes half (as JAX's maximum(max(x),
+                                    initial)), where it wins alone the input gets 0
 var / std(x, dtype, where)          composed as NumPy computes them (sum, count, centre, square, sum, divide);
                                     std at 0 has gradient 0, as ``std``
 ==================================  ===========================================================================
@@ -274,8 +274,8 @@ def _oext_forward(x: np.ndarray, kind: str, axis: Any, keepdims: bool, initial: 
 
 def _oext_shares(ans: Any, x: Any, kind: str, axis: Any, initial: Any, where: Any) -> np.ndarray:
     """Each selected element's share of the gradient: 1 / (number of tied winners) where it equals its slice's
-    result, 0 elsewhere. ``initial`` is one more competitor: tying with the result it takes a share, winning
-    alone it leaves the input 0. (A NaN result of max/min goes to the slice's NaN elements, as ``max``.)"""
+    result, 0 elsewhere. ``initial`` competes as JAX's ``maximum(max(x), initial)``: tying with the result it
+    takes half (the k tied elements 1 / (2k) each), winning alone it leaves the input 0. (A NaN result of max/min goes to the slice's NaN elements, as ``max``.)"""
     xd = np.asarray(data_of(x))
     kept = np.reshape(data_of(ans), _kept_shape(xd.shape, axis))
     hit = xd == kept
@@ -287,9 +287,10 @@ def _oext_shares(ans: Any, x: Any, kind: str, axis: Any, initial: Any, where: An
     if mask is not None:
         hit = hit & mask
     count = np.sum(hit, axis=normalize_axis(axis, xd.ndim), keepdims=True)
-    if initial is not _NoValue:
-        count = count + (kept == np.asarray(initial).astype(kept.dtype))
-    return np.where(hit, 1.0 / np.maximum(count, 1), 0.0).astype(np.result_type(xd, np.float16), copy=False)
+    share = 1.0 / np.maximum(count, 1)
+    if initial is not _NoValue:  # (as JAX's maximum(max(x), initial): a tie with initial halves the elements' part)
+        share = np.where(kept == np.asarray(initial).astype(kept.dtype), share / 2, share)
+    return np.where(hit, share, 0.0).astype(np.result_type(xd, np.float16), copy=False)
 
 
 def _oext_vjp(g: Any, ans: Any, x: Any, kind: str, axis: Any, keepdims: bool, initial: Any, where: Any) -> Any:
@@ -316,8 +317,8 @@ def _extreme(kind: str, x: Any, axis: Any, keepdims: bool, initial: Any, where: 
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False, **options: Any) -> Any:  # noqa: A001
-    """Largest element over ``axis``; ties share the gradient evenly. NumPy's ``initial`` competes as one more
-    element (tied with the result it takes its share, so the tied elements get ``g / (k + 1)``); ``where`` selects
+    """Largest element over ``axis``; ties share the gradient evenly. NumPy's ``initial`` competes as in JAX's
+    ``maximum(max(x), initial)`` (tied with the result it takes half: the k tied elements get ``g / (2k)``); ``where`` selects
     the elements that take part (the others get gradient 0; a slice with none needs ``initial``, as in NumPy).
 
     >>> import numpy as np, chainrule as cr
