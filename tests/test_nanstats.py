@@ -213,3 +213,14 @@ def test_nanmean_checks_the_dtype_before_the_axis() -> None:
     # np.nanmean(float tensor, axis=-2, dtype=np.int64) on 1-d: got AxisError, NumPy's TypeError comes first
     with pytest.raises(TypeError, match="inexact"):
         np.nanmean(cr.tensor([1.0, 2.0]), axis=-2, dtype=np.int64)
+
+
+@pytest.mark.parametrize("fname, q", [("nanquantile", []), ("nanpercentile", np.array([]))])
+def test_nanquantile_of_no_q_warns_of_an_all_nan_slice(fname, q) -> None:
+    # np.nanquantile(t, [], axis=1) with a row all NaN: got no warning, NumPy 'All-NaN slice encountered'
+    x = np.array([[np.nan, np.nan], [1.0, np.nan]])
+    with pytest.warns(RuntimeWarning, match="All-NaN"):
+        ref = getattr(np, fname)(x, q, axis=1)
+    with pytest.warns(RuntimeWarning, match="All-NaN"):
+        got = getattr(np, fname)(cr.tensor(x), q, axis=1)
+    assert got.shape == ref.shape == (0, 2) and got.dtype == ref.dtype

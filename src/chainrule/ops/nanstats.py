@@ -338,6 +338,8 @@ def _nan_quantile(x: Any, q: Any, axis: Any, keepdims: bool, weak: bool, op: str
         else:
             t, one_minus = gamma, 1 - gamma
         result = select(gamma >= 0.5, b - d * one_minus, a + d * t)
+    if not qd.size and (count == 0).any():  # (no quantile asked: NumPy still warns of the all-NaN slice)
+        warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
     result = _all_nan(reshape(result, qd.shape + rest), np.broadcast_to(count, qd.shape + rest))
     xdt = np.result_type(data_of(s))
     if count.flat[0] == 0 and np.result_type(data_of(result)) != xdt:
