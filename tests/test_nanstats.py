@@ -224,3 +224,19 @@ def test_nanquantile_of_no_q_warns_of_an_all_nan_slice(fname, q) -> None:
     with pytest.warns(RuntimeWarning, match="All-NaN"):
         got = getattr(np, fname)(cr.tensor(x), q, axis=1)
     assert got.shape == ref.shape == (0, 2) and got.dtype == ref.dtype
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:All-NaN slice:RuntimeWarning")
+@pytest.mark.parametrize("axis", [0, (0, 1)])
+def test_nanmedian_along_600_or_more_is_numpys_1d_median(axis) -> None:
+    # NumPy takes np.median of each slice of 600 or more values (no (x + x) / 2 overflow): 1.7e308 stays 1.7e308
+    y = np.full((30, 30, 2), np.nan)
+    y[0, 0] = [-0.0, 1.7e308]
+    y[1, 1] = [2.0, np.nan]
+    y = y.reshape(900, 2) if axis == 0 else y
+    ref = np.nanmedian(y, axis=axis)
+    got = np.nanmedian(cr.tensor(y), axis=axis).data
+    assert np.array_equal(got, ref) and np.array_equal(np.signbit(got), np.signbit(ref))
+    z = np.full((601, 2), np.nan, np.float16)
+    z[:2, 0] = [60000, 50000]
+    np.testing.assert_array_equal(np.nanmedian(cr.tensor(z), axis=0).data, np.nanmedian(z, axis=0))

@@ -279,8 +279,9 @@ def nanmedian(
     low = _gather(s, np.maximum(np.where(odd, h, h - 1), 0)[None])[0]
     high = _gather(s, h[None])[0]
     ndim = len(shape)
-    if axis is None or ndim == 1 or len(set(np.atleast_1d(np.asarray(axis)) % max(ndim, 1))) == ndim:
-        # NumPy's _nanmedian1d: np.median of the values that are not NaN, a mean (float16 summed in float32)
+    if axis is None or ndim == 1 or len(axes) == ndim or int(np.prod([shape[a] for a in axes])) >= 600:
+        # NumPy's _nanmedian1d (on the flattened array, or on each slice of 600 or more): np.median of the values
+        # that are not NaN, a mean (float16 summed in float32)
         if np.result_type(data_of(s)) == np.float16:
             mid = astype((astype(low, np.float32) + astype(high, np.float32)) / 2, np.float16)
         else:
