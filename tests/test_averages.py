@@ -179,3 +179,20 @@ def test_cov_and_corrcoef_gradients_match_pytorch() -> None:
         (theirs(*ts) * torch.tensor(w)).sum().backward()
         for g, t in zip(_grads(ours, w, *arrays), ts, strict=True):
             np.testing.assert_allclose(g, t.grad.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("shape, axis", [((4, 2, 0), 0), ((0, 1), 1), ((0, 3), 0)])
+def test_average_without_weights_of_an_empty_result_is_numpys_zero_division(shape, axis) -> None:
+    # np.average(t of shape (4, 2, 0), axis=0): returned an empty tensor, NumPy raises ZeroDivisionError
+    # (its a.size / avg.size in Python ints); a non-empty result of an empty input is NumPy's NaNs
+    a = np.zeros(shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            ref = np.average(a, axis=axis)
+        except ZeroDivisionError:
+            with pytest.raises(ZeroDivisionError):
+                np.average(cr.tensor(a), axis=axis)
+            return
+        got = np.average(cr.tensor(a), axis=axis)
+    assert got.dtype == ref.dtype and np.array_equal(got.data, ref, equal_nan=True)

@@ -138,3 +138,13 @@ def test_gradients_match_pytorch() -> None:
         (theirs(*tt) * torch.tensor(w)).sum().backward()
         for a, b in zip(ts, tt, strict=True):
             np.testing.assert_allclose(a.grad, b.grad.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("spacings, axis", [((1.0, 2.0), None), ((1.0, 2.0, 3.0, 4.0), 0), ((1.0, 2.0), (0,))])
+def test_gradient_wrong_number_of_spacings_is_numpys_type_error(spacings, axis) -> None:
+    # np.gradient(t of shape (3,), 1.0, 2.0): got UnsupportedArgumentError (a NotImplementedError), NumPy TypeError
+    x = np.array([1.0, 2.0, 4.0])
+    with pytest.raises(TypeError):
+        np.gradient(x, *spacings, axis=axis)
+    with pytest.raises(TypeError, match="invalid number of arguments"):
+        np.gradient(cr.tensor(x), *spacings, axis=axis)

@@ -159,3 +159,84 @@ def test_refused_arguments() -> None:
         np.nanvar(x, mean=np.ones(1))
     with pytest.raises(ValueError, match="range"):
         np.nanquantile(x, 1.5)
+
+
+@pytest.mark.parametrize("fname", ["nanmean", "nanvar", "nanstd"])
+def test_float_input_with_integer_dtype_is_numpys_type_error(fname) -> None:
+    # np.nanmean(float tensor, dtype=np.int64) returned a value; NumPy: TypeError "If a is inexact, ..."
+    with pytest.raises(TypeError, match="inexact"):
+        getattr(np, fname)(np.array([1.0, 2.0]), dtype=np.int64)
+    with pytest.raises(TypeError, match="inexact"):
+        getattr(np, fname)(cr.tensor([1.0, np.nan, 2.0]), dtype=np.int64)
+    x = np.array([1, 4, 6])  # (integers: NumPy's plain mean / var / std, in the integer dtype)
+    ref = getattr(np, fname)(x, dtype=np.int64)
+    got = getattr(np, fname)(cr.tensor(x), dtype=np.int64)
+    assert got.dtype == ref.dtype and np.array_equal(got.data, ref)
+
+
+@pytest.mark.parametrize(
+    "a, axis",
+    [
+        ([np.nan, np.nan, -0.0], None),  # got -0.0, NumPy 0.0 (its median is a sum from +0)
+        ([[np.nan], [np.nan], [-0.0]], 0),
+        ([[-0.0, np.nan]], (0, 1)),
+        (np.array([60000, np.nan, 50000], np.float16), None),  # got inf, NumPy 5.498e4 (its mean sums in float32)
+        ([[1.7e308], [np.nan], [1.0], [1.2e308], [1.3e308]], 0),  # NumPy's masked median: (1.3e308 + 1.3e308) / 2
+    ],
+)
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_nanmedian_values_are_numpys_to_the_bit(a, axis) -> None:
+    a = np.asarray(a)
+    ref = np.nanmedian(a, axis=axis)
+    got = np.nanmedian(cr.tensor(a), axis=axis).data
+    assert got.dtype == ref.dtype and np.array_equal(got, ref) and np.array_equal(np.signbit(got), np.signbit(ref))
+
+
+def test_nanmedian_gradient_with_odd_and_even_counts() -> None:
+    x = np.array([[0.3, np.nan, -1.2, 2.0], [np.nan, 0.7, 1.1, np.nan], [0.5, 0.1, -0.4, 0.9]])
+    for axis in (None, 0, 1, (0, 1)):
+        t = cr.tensor(x, requires_grad=True)
+        np.nansum(np.nanmedian(t, axis=axis) * 1.5).backward()
+        eps, fd = 1e-6, np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            if not np.isnan(x[i]):
+                p, m = x.copy(), x.copy()
+                p[i] += eps
+                m[i] -= eps
+                fd[i] = (
+                    1.5 * (np.nansum(np.nanmedian(p, axis=axis)) - np.nansum(np.nanmedian(m, axis=axis))) / (2 * eps)
+                )
+        np.testing.assert_allclose(t.grad, fd, atol=1e-6)
+
+
+def test_nanmean_checks_the_dtype_before_the_axis() -> None:
+    # np.nanmean(float tensor, axis=-2, dtype=np.int64) on 1-d: got AxisError, NumPy's TypeError comes first
+    with pytest.raises(TypeError, match="inexact"):
+        np.nanmean(cr.tensor([1.0, 2.0]), axis=-2, dtype=np.int64)
+
+
+@pytest.mark.parametrize("fname, q", [("nanquantile", []), ("nanpercentile", np.array([]))])
+def test_nanquantile_of_no_q_warns_of_an_all_nan_slice(fname, q) -> None:
+    # np.nanquantile(t, [], axis=1) with a row all NaN: got no warning, NumPy 'All-NaN slice encountered'
+    x = np.array([[np.nan, np.nan], [1.0, np.nan]])
+    with pytest.warns(RuntimeWarning, match="All-NaN"):
+        ref = getattr(np, fname)(x, q, axis=1)
+    with pytest.warns(RuntimeWarning, match="All-NaN"):
+        got = getattr(np, fname)(cr.tensor(x), q, axis=1)
+    assert got.shape == ref.shape == (0, 2) and got.dtype == ref.dtype
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:All-NaN slice:RuntimeWarning")
+@pytest.mark.parametrize("axis", [0, (0, 1)])
+def test_nanmedian_along_600_or_more_is_numpys_1d_median(axis) -> None:
+    # NumPy takes np.median of each slice of 600 or more values (no (x + x) / 2 overflow): 1.7e308 stays 1.7e308
+    y = np.full((30, 30, 2), np.nan)
+    y[0, 0] = [-0.0, 1.7e308]
+    y[1, 1] = [2.0, np.nan]
+    y = y.reshape(900, 2) if axis == 0 else y
+    ref = np.nanmedian(y, axis=axis)
+    got = np.nanmedian(cr.tensor(y), axis=axis).data
+    assert np.array_equal(got, ref) and np.array_equal(np.signbit(got), np.signbit(ref))
+    z = np.full((601, 2), np.nan, np.float16)
+    z[:2, 0] = [60000, 50000]
+    np.testing.assert_array_equal(np.nanmedian(cr.tensor(z), axis=0).data, np.nanmedian(z, axis=0))

@@ -131,8 +131,8 @@ def test_prod_initial_scales_the_gradient() -> None:
 
 def test_max_initial_competes_and_ties_share() -> None:
     x = cr.tensor(np.array([1.0, 3.0, 3.0]), requires_grad=True)
-    np.max(x, initial=3.0).backward()  # the two 3s and initial tie: a third each
-    np.testing.assert_allclose(x.grad, [0, 1 / 3, 1 / 3])
+    np.max(x, initial=3.0).backward()  # the two 3s and initial tie: initial half, the 3s a quarter each (JAX's)
+    np.testing.assert_allclose(x.grad, [0, 1 / 4, 1 / 4])
     x.grad = None
     np.max(x, initial=5.0).backward()  # initial wins: nothing flows to x
     np.testing.assert_array_equal(x.grad, [0, 0, 0])
@@ -257,3 +257,100 @@ def test_plain_calls_keep_the_plain_primitives() -> None:
         (lambda: np.max(x, initial=0.0), "extreme_options"),
     ):
         assert call().node.prim.name == name
+
+
+def test_fractional_ddof_and_correction_are_not_truncated() -> None:
+    # np.std(t, correction=0.5) gave np.std(x, ddof=0)'s 1.5069 (ddof was cast to int), NumPy 1.6507
+    x = np.array([-1.29222878, 1.57448953, -1.8725022])
+    for kw in ({"ddof": 0.5}, {"correction": 0.5}, {"ddof": 1.5}):
+        _same(np.std(cr.tensor(x), **kw), np.std(x, **kw))
+        _same(np.var(cr.tensor(x), **kw), np.var(x, **kw))
+        _same(cr.tensor(x).std(**kw), np.std(x, **kw))
+        check_grads(lambda t, kw=kw: np.std(t, **kw), x)
+        check_grads(lambda t, kw=kw: np.std(t, axis=0, keepdims=True, **kw), x)
+
+
+@pytest.mark.parametrize("fname", ["var", "std"])
+def test_integer_dtype_gives_numpys_integer_values(fname) -> None:
+    # np.var(int tensor, dtype=np.int64) gave float64 9.1667, NumPy int64 7 (its steps rounded to integers)
+    x = np.array([[-4, -1], [-3, 1], [-5, 2]])
+    f = getattr(np, fname)
+    _same(f(cr.tensor(np.array(3)), dtype=np.int64), f(np.array(3), dtype=np.int64))
+    for a in (x, x.astype(np.float64) + 0.25, x.astype(bool)):
+        for kw in ({}, {"axis": 0}, {"ddof": 1, "keepdims": True}):
+            try:
+                ref = f(a, dtype=np.int64, **kw)
+            except TypeError as e:  # (NumPy's std: sqrt's float64 can't be cast back to int64)
+                with pytest.raises(type(e)):
+                    f(cr.tensor(a), dtype=np.int64, **kw)
+                continue
+            _same(f(cr.tensor(a), dtype=np.int64, **kw), ref)
+
+
+def test_max_where_without_initial_checks_the_axis_first() -> None:
+    # NumPy raises AxisError for a bad axis before the missing initial= (chainrule raised the latter)
+    x = cr.tensor(np.ones((2, 3)))
+    with pytest.raises(np.exceptions.AxisError):
+        np.max(x, axis=2, where=np.ones(3, bool))
+    with pytest.raises(ValueError, match="initial"):
+        np.min(x, axis=1, where=np.ones(3, bool))
+
+
+@pytest.mark.parametrize("where", [[1, 0, 1], (1, 0, 1), [1.0, 0.0, 1.0], 1, 0, np.float64(0.0), [[0], [1]]])
+@pytest.mark.parametrize("fname", ["sum", "mean", "prod", "var", "std", "nansum", "nanmean", "nanvar"])
+def test_where_given_as_a_list_or_a_number_reads_as_bool(fname, where) -> None:
+    # np.sum(t, where=[1, 0, 1]) raised TypeError (cast int64 -> bool); NumPy reads a non-array mask as bool: 14.0
+    x = np.array([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+    f = getattr(np, fname)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        _same(f(cr.tensor(x), where=where), f(x, where=where))
+    with pytest.raises(TypeError):  # (an integer array NumPy refuses, as chainrule does)
+        f(cr.tensor(x), where=np.array([1, 0, 1]))
+
+
+@pytest.mark.parametrize("fname", ["sum", "prod", "max", "min", "nansum", "nanprod", "nanmax", "nanmin"])
+def test_initial_tensor_needing_a_gradient_is_refused(fname) -> None:
+    # np.sum(t, initial=i) with i requiring a gradient returned a value and left i.grad None (expected 1.0)
+    t = cr.tensor(np.array([1.0, 5.0, 3.0]), requires_grad=True)
+    with pytest.raises(UnsupportedArgumentError, match="initial"):
+        getattr(np, fname)(t, initial=cr.tensor(2.0, requires_grad=True))
+    got = getattr(np, fname)(t, initial=cr.tensor(2.0))  # (a constant tensor: its values)
+    _same(got, getattr(np, fname)(t.data, initial=2.0))
+
+
+@pytest.mark.parametrize(
+    "fname, x, kw",
+    [
+        ("var", [1.0, 0.35], {"ddof": 2}),  # no warning; NumPy: 'Degrees of freedom <= 0 for slice'
+        ("var", [np.nan, 0.35], {"axis": 0, "keepdims": True, "ddof": 2}),
+        ("var", [1.0, 0.35], {"where": [True, False], "ddof": 1}),
+        ("std", [np.inf, 0.35], {}),  # no warning; NumPy: 'invalid value encountered in subtract'
+        ("std", [1.0, 0.35], {"where": [True, False], "ddof": 1}),
+    ],
+)
+def test_var_std_warn_as_numpy(fname, x, kw) -> None:
+    x = np.array(x)
+    f = getattr(np, fname)
+    with pytest.warns(RuntimeWarning):
+        ref = f(x, **kw)
+    with pytest.warns(RuntimeWarning):
+        got = f(cr.tensor(x), **kw)
+    _same(got, ref)
+
+
+def test_max_min_initial_ties_match_jax() -> None:
+    # np.max([1, 3, 3], initial=3): got 1/3 for each 3 (initial as one more element), JAX 1/4 (maximum(max(x), 3))
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+    x = np.array([[1.0, 3.0, 3.0, 2.0], [3.0, 0.0, -1.0, 3.0]])
+    m = np.array([True, True, False, True])
+    for fname in ("max", "min", "nanmax", "nanmin"):
+        jf = getattr(jnp, fname)
+        for init in (3.0, 2.0, -1.0, 0.0):
+            for kw in ({}, {"axis": 1}, {"axis": 0, "where": m[None, :] | np.zeros((2, 1), bool)}):
+                t = cr.tensor(x, requires_grad=True)
+                getattr(np, fname)(t, initial=init, **kw).sum().backward()
+                ref = jax.grad(lambda a, f=jf, kw=kw, i=init: f(a, initial=i, **kw).sum())(jnp.asarray(x))
+                np.testing.assert_allclose(t.grad, np.asarray(ref), rtol=1e-15, err_msg=f"{fname} {init} {kw}")

@@ -70,7 +70,7 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
     if weights is None:
         avg = mean(a, axis=axis, keepdims=kd)
         ad = np.asarray(data_of(avg))
-        scl = ad.dtype.type(np.prod(shape, dtype=np.intp) / ad.size)
+        scl = ad.dtype.type(int(np.prod(shape, dtype=np.intp)) / ad.size)  # (Python ints: NumPy's 0-size error)
     else:
         w = operand(weights)
         wshape = shape_of(w)

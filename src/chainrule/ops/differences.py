@@ -194,7 +194,7 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
                 diffx = diffx[0]
             dx[i] = diffx
     else:
-        raise UnsupportedArgumentError(f"gradient: invalid number of spacing arguments ({n} for {len(axes)} axes)")
+        raise TypeError(f"invalid number of arguments: gradient got {n} spacings for {len(axes)} axes")  # (NumPy's)
     if edge_order > 2:
         raise InvalidArgumentError("gradient: 'edge_order' greater than 2 not supported")
     otype = np.result_type(data_of(f))

@@ -42,6 +42,12 @@ from .reduce_options import var as _var
 from .shape import astype, moveaxis, reshape, take_along_axis
 
 
+def _inexact_dtype(nan: np.ndarray | None, dtype: Any) -> None:
+    """NumPy's check: a float ``a`` is averaged in a float (or complex) ``dtype`` only."""
+    if nan is not None and dtype is not None and np.dtype(dtype).kind not in "fc":
+        raise TypeError("If a is inexact, then dtype must be inexact")
+
+
 def _nan_mask(x: Any) -> np.ndarray | None:
     xd = np.asarray(data_of(x))
     return np.isnan(xd) if xd.dtype.kind in "fc" else None
@@ -78,8 +84,9 @@ def nanmean(x: Any, axis: Any = None, keepdims: bool = False, *, dtype: Any = No
     if dtype is None and where is True:
         return _stats.nanmean(x, axis=axis, keepdims=keepdims)
     x = operand(x)
-    _stats._check_axis("nanmean", x, axis)
     nan = _nan_mask(x)
+    _inexact_dtype(nan, dtype)  # (NumPy's first check)
+    _stats._check_axis("nanmean", x, axis)
     if nan is None:  # integers: NumPy's nanmean is their mean
         return _mean(x, axis=axis, keepdims=keepdims, dtype=dtype, where=where)
     where = _where_param(where)
@@ -159,6 +166,7 @@ def nanvar(
     ddof = _ddof(ddof, correction)
     x = operand(x)
     nan = _nan_mask(x)
+    _inexact_dtype(nan, dtype)
     if nan is None:  # integers: np.nanvar is np.var (floats take the steps below even without NaN, as in NumPy)
         options = {k: v for k, v in (("dtype", dtype), ("where", where)) if v is not None and v is not True}
         return _var(x, axis=axis, ddof=ddof, keepdims=keepdims, **options)
@@ -270,7 +278,19 @@ def nanmedian(
     odd = count % 2 == 1
     low = _gather(s, np.maximum(np.where(odd, h, h - 1), 0)[None])[0]
     high = _gather(s, h[None])[0]
-    result = _all_nan(select(odd, low, (low + high) / 2), count)
+    ndim = len(shape)
+    if axis is None or ndim == 1 or len(axes) == ndim or int(np.prod([shape[a] for a in axes])) >= 600:
+        # NumPy's _nanmedian1d (on the flattened array, or on each slice of 600 or more): np.median of the values
+        # that are not NaN, a mean (float16 summed in float32)
+        if np.result_type(data_of(s)) == np.float16:
+            mid = astype((astype(low, np.float32) + astype(high, np.float32)) / 2, np.float16)
+        else:
+            mid = (low + high) / 2
+        mid = select(odd, low, mid)
+    else:  # NumPy's masked median: (low + high) / 2, also where low and high are one element (odd counts)
+        mid = (low + high) / 2
+    # (+ 0.0: NumPy's sums start from +0, so a median of -0.0 is 0.0)
+    result = _all_nan(mid + 0.0, count)
     return _stats._keepdims(result, shape, axes) if keepdims else result
 
 
@@ -319,6 +339,8 @@ def _nan_quantile(x: Any, q: Any, axis: Any, keepdims: bool, weak: bool, op: str
         else:
             t, one_minus = gamma, 1 - gamma
         result = select(gamma >= 0.5, b - d * one_minus, a + d * t)
+    if not qd.size and (count == 0).any():  # (no quantile asked: NumPy still warns of the all-NaN slice)
+        warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
     result = _all_nan(reshape(result, qd.shape + rest), np.broadcast_to(count, qd.shape + rest))
     xdt = np.result_type(data_of(s))
     if count.flat[0] == 0 and np.result_type(data_of(result)) != xdt:

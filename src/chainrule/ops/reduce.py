@@ -16,6 +16,7 @@ argmax / argmin            no gradient
 from __future__ import annotations
 
 import builtins
+import warnings
 from typing import Any
 
 import numpy as np
@@ -322,6 +323,8 @@ def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
     """
     axis = _axis_param(axis)
     n = _count(shape_of(x), axis)
+    if ddof >= n:  # (NumPy's warning, before its own checks)
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
     if getattr(data_of(x), "dtype", None) != np.float16:  # (lists and numbers are never float16)
         centered = x - mean(x, axis=axis, keepdims=True)
         return sum(centered * centered, axis=axis, keepdims=keepdims) / builtins.max(n - ddof, 0)
@@ -337,8 +340,7 @@ def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
 
 
 def _std_forward(x: np.ndarray, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.std(x, axis=axis, ddof=ddof, keepdims=keepdims)
+    return np.std(x, axis=axis, ddof=ddof, keepdims=keepdims)  # (with NumPy's warnings)
 
 
 def _std_weights(ans: Any, x: Any, axis: Any, ddof: int, keepdims: bool) -> Any:
@@ -367,7 +369,7 @@ _std = defprim("std", _std_forward, vjp=_std_vjp, jvp=_std_jvp)
 
 def std(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
     """Standard deviation over ``axis``. Its gradient at a constant slice (std = 0) is 0, not 0/0."""
-    return _std(x, axis=_axis_param(axis), ddof=int(ddof), keepdims=keepdims)
+    return _std(x, axis=_axis_param(axis), ddof=ddof, keepdims=keepdims)
 
 
 # -- no gradient ------------------------------------------------------------------------------------------

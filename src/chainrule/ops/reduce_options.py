@@ -11,8 +11,8 @@ sum(x, dtype, initial, where)       g where selected, 0 where masked out; ``init
 mean(x, dtype, where)               g / (number of selected elements of the slice) where selected, else 0
 prod(x, dtype, initial, where)      g * initial * (product of the other selected elements), 0 where masked out
 max / min(x, initial, where)        g split evenly between the selected elements equal to the result; where
-                                    ``initial`` ties with them it takes a share too (it counts as one more
-                                    element), where it wins alone the input gets 0
+                                    ``initial`` ties with them it takes half (as JAX's maximum(max(x),
+                                    initial)), where it wins alone the input gets 0
 var / std(x, dtype, where)          composed as NumPy computes them (sum, count, centre, square, sum, divide);
                                     std at 0 has gradient 0, as ``std``
 ==================================  ===========================================================================
@@ -79,7 +79,20 @@ def _where_param(where: Any) -> Any:
     if where is True or where is _NoValue:
         return True
     w = data_of(where)
-    return w if isinstance(w, np.ndarray) and w.dtype == bool else np.asarray(w)
+    # (an array is NumPy's to check, which refuses one that is not boolean; a list or a scalar NumPy reads as bool)
+    return w if isinstance(w, np.ndarray) else np.asarray(w, dtype=bool)
+
+
+def _initial_param(initial: Any, name: str) -> Any:
+    """``initial`` as a constant: a tensor's values, refused where it needs a gradient (none would reach it)."""
+    if isinstance(initial, Tensor):
+        if initial.requires_grad:
+            raise UnsupportedArgumentError(
+                f"{name}: initial= is a constant here and cannot take a gradient; combine it with the result "
+                f"instead (e.g. sum(x) + initial, maximum(max(x), initial))"
+            )
+        return initial.data
+    return initial
 
 
 def _dtype_param(dtype: Any) -> Any:
@@ -123,6 +136,7 @@ def _sum_options(
     dtype = _dtype_param(dtype)
     if dtype is not None and dtype.kind not in "fc":
         x, dtype = astype(x, dtype), None  # (summed as integers: NumPy casts each element first; no gradient)
+    initial = _initial_param(initial, "sum")
     return _osum(x, axis=_axis_param(axis), keepdims=keepdims, dtype=dtype, initial=initial, where=_where_param(where))
 
 
@@ -243,6 +257,7 @@ def _prod_options(
     dtype = _dtype_param(dtype)
     if dtype is not None and dtype.kind not in "fc":
         x, dtype = astype(x, dtype), None
+    initial = _initial_param(initial, "prod")
     return _oprod(x, axis=_axis_param(axis), keepdims=keepdims, dtype=dtype, initial=initial, where=_where_param(where))
 
 
@@ -259,8 +274,8 @@ def _oext_forward(x: np.ndarray, kind: str, axis: Any, keepdims: bool, initial: 
 
 def _oext_shares(ans: Any, x: Any, kind: str, axis: Any, initial: Any, where: Any) -> np.ndarray:
     """Each selected element's share of the gradient: 1 / (number of tied winners) where it equals its slice's
-    result, 0 elsewhere. ``initial`` is one more competitor: tying with the result it takes a share, winning
-    alone it leaves the input 0. (A NaN result of max/min goes to the slice's NaN elements, as ``max``.)"""
+    result, 0 elsewhere. ``initial`` competes as JAX's ``maximum(max(x), initial)``: tying with the result it
+    takes half (the k tied elements 1 / (2k) each), winning alone it leaves the input 0. (A NaN result of max/min goes to the slice's NaN elements, as ``max``.)"""
     xd = np.asarray(data_of(x))
     kept = np.reshape(data_of(ans), _kept_shape(xd.shape, axis))
     hit = xd == kept
@@ -272,9 +287,10 @@ def _oext_shares(ans: Any, x: Any, kind: str, axis: Any, initial: Any, where: An
     if mask is not None:
         hit = hit & mask
     count = np.sum(hit, axis=normalize_axis(axis, xd.ndim), keepdims=True)
-    if initial is not _NoValue:
-        count = count + (kept == np.asarray(initial).astype(kept.dtype))
-    return np.where(hit, 1.0 / np.maximum(count, 1), 0.0).astype(np.result_type(xd, np.float16), copy=False)
+    share = 1.0 / np.maximum(count, 1)
+    if initial is not _NoValue:  # (as JAX's maximum(max(x), initial): a tie with initial halves the elements' part)
+        share = np.where(kept == np.asarray(initial).astype(kept.dtype), share / 2, share)
+    return np.where(hit, share, 0.0).astype(np.result_type(xd, np.float16), copy=False)
 
 
 def _oext_vjp(g: Any, ans: Any, x: Any, kind: str, axis: Any, keepdims: bool, initial: Any, where: Any) -> Any:
@@ -289,7 +305,10 @@ _oext = defprim("extreme_options", _oext_forward, vjp=_oext_vjp, jvp=_oext_jvp)
 
 
 def _extreme(kind: str, x: Any, axis: Any, keepdims: bool, initial: Any, where: Any) -> Any:
+    initial = _initial_param(initial, kind)
     if initial is _NoValue and where is not True:
+        if axis is not None:  # (NumPy checks the axis first)
+            normalize_axis_tuple(_axis_param(axis), len(shape_of(x)))
         raise InvalidArgumentError(
             f"{kind}: where= needs initial= (the value of a slice with nothing selected), as in NumPy: the "
             f"reduction has no identity of its own, e.g. {kind}(x, where=mask, initial={'-' if 'max' in kind else ''}np.inf)"
@@ -298,8 +317,8 @@ def _extreme(kind: str, x: Any, axis: Any, keepdims: bool, initial: Any, where: 
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False, **options: Any) -> Any:  # noqa: A001
-    """Largest element over ``axis``; ties share the gradient evenly. NumPy's ``initial`` competes as one more
-    element (tied with the result it takes its share, so the tied elements get ``g / (k + 1)``); ``where`` selects
+    """Largest element over ``axis``; ties share the gradient evenly. NumPy's ``initial`` competes as in JAX's
+    ``maximum(max(x), initial)`` (tied with the result it takes half: the k tied elements get ``g / (2k)``); ``where`` selects
     the elements that take part (the others get gradient 0; a slice with none needs ``initial``, as in NumPy).
 
     >>> import numpy as np, chainrule as cr
@@ -360,12 +379,22 @@ def _var_options(x: Any, axis: Any, dtype: Any, ddof: Any, keepdims: bool, where
         dtype = np.dtype(np.float64)
     mask = _mask(where, shape)
     count = _counts(shape, axis, mask)
+    if np.any(ddof >= count):  # (NumPy's warning)
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=3)
     total = _osum(x, axis=axis, keepdims=True, dtype=dtype, initial=_NoValue, where=where)
     centered = _masked(x - _divide(total, count), mask)
     squares = _osum(centered * centered, axis=axis, keepdims=keepdims, dtype=dtype, initial=_NoValue, where=where)
     if mask is not None and not keepdims:
         count = np.reshape(count, shape_of(squares))
     return _divide(squares, np.maximum(count - ddof, 0))
+
+
+def _integer_spread(name: str, x: Any, axis: Any, dtype: Any, ddof: Any, keepdims: bool, where: Any) -> Any:
+    """var / std computed in an integer (or bool) ``dtype``: NumPy's own values (its rounding of each step into
+    the integers, its errors), an integer tensor without gradient, as ``mean`` in an integer dtype."""
+    out = getattr(np, name)(data_of(x), axis=_axis_param(axis), dtype=dtype, ddof=ddof, keepdims=keepdims,
+                            where=_where_param(where))  # fmt: skip
+    return Tensor._wrap(np.asarray(out), None, False) if isinstance(x, Tensor) else out
 
 
 def var(
@@ -390,6 +419,8 @@ def var(
     if mean is not _NoValue:
         raise UnsupportedArgumentError("var: mean= (a precomputed mean) is not supported; leave it out")
     ddof = _ddof(ddof, correction)
+    if dtype is not None and np.dtype(dtype).kind not in "fc":
+        return _integer_spread("var", x, axis, dtype, ddof, keepdims, where)
     if dtype is None and where is True:
         return _plain_var(x, axis=axis, ddof=ddof, keepdims=keepdims)
     return _var_options(x, axis, _dtype_param(dtype), ddof, keepdims, _where_param(where))
@@ -416,8 +447,10 @@ def std(
     if mean is not _NoValue:
         raise UnsupportedArgumentError("std: mean= (a precomputed mean) is not supported; leave it out")
     ddof = _ddof(ddof, correction)
+    if dtype is not None and np.dtype(dtype).kind not in "fc":
+        return _integer_spread("std", x, axis, dtype, ddof, keepdims, where)
     if dtype is None and where is True:
-        return _std(x, axis=_axis_param(axis), ddof=int(ddof), keepdims=keepdims)
+        return _std(x, axis=_axis_param(axis), ddof=ddof, keepdims=keepdims)
     v = _var_options(x, axis, _dtype_param(dtype), ddof, keepdims, _where_param(where))
     zero = data_of(v) == 0
     if not np.any(zero):
