@@ -597,22 +597,28 @@ def _opt(**kw: Any) -> dict:
     return {k: v for k, v in kw.items() if v is not _NV and not (k == "dtype" and v is None)}
 
 
-def _np_sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
-            where: Any = _NV) -> Any:  # fmt: skip
-    _no_out("sum", out)
-    return ops.sum(a, axis, _kd(keepdims), **_opt(dtype=dtype, initial=initial, where=where))
+def _np_total(op: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """np.sum / np.prod / np.nansum / np.nanprod with NumPy's signature (its positional order, its options)."""
 
-
-def _np_prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
+    def call(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
              where: Any = _NV) -> Any:  # fmt: skip
-    _no_out("prod", out)
-    return ops.prod(a, axis, _kd(keepdims), **_opt(dtype=dtype, initial=initial, where=where))
+        _no_out(name, out)
+        return op(a, axis, _kd(keepdims), **_opt(dtype=dtype, initial=initial, where=where))
+
+    call.__name__ = name
+    return call
 
 
-def _np_mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, *,
+def _np_mean(op: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """np.mean / np.nanmean with NumPy's signature."""
+
+    def call(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, *,
              where: Any = _NV) -> Any:  # fmt: skip
-    _no_out("mean", out)
-    return ops.mean(a, axis, _kd(keepdims), **_opt(dtype=dtype, where=where))
+        _no_out(name, out)
+        return op(a, axis, _kd(keepdims), **_opt(dtype=dtype, where=where))
+
+    call.__name__ = name
+    return call
 
 
 def _np_extreme(op: Callable[..., Any], name: str) -> Callable[..., Any]:
@@ -635,24 +641,6 @@ def _np_spread(op: Callable[..., Any], name: str) -> Callable[..., Any]:
     return call
 
 
-def _np_nansum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
-               where: Any = _NV) -> Any:  # fmt: skip
-    _no_out("nansum", out)
-    return ops.nansum(a, axis, _kd(keepdims), **_opt(dtype=dtype, initial=initial, where=where))
-
-
-def _np_nanprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, initial: Any = _NV,
-                where: Any = _NV) -> Any:  # fmt: skip
-    _no_out("nanprod", out)
-    return ops.nanprod(a, axis, _kd(keepdims), **_opt(dtype=dtype, initial=initial, where=where))
-
-
-def _np_nanmean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = _NV, *,
-                where: Any = _NV) -> Any:  # fmt: skip
-    _no_out("nanmean", out)
-    return ops.nanmean(a, axis, _kd(keepdims), **_opt(dtype=dtype, where=where))
-
-
 def _np_ptp(a: Any, axis: Any = None, out: Any = None, keepdims: Any = _NV) -> Any:
     _no_out("ptp", out)
     return ops.ptp(a, axis, _kd(keepdims))
@@ -660,9 +648,9 @@ def _np_ptp(a: Any, axis: Any = None, out: Any = None, keepdims: Any = _NV) -> A
 
 _FUNCTIONS.update(
     {
-        np.sum: _np_sum,
-        np.prod: _np_prod,
-        np.mean: _np_mean,
+        np.sum: _np_total(ops.sum, "sum"),
+        np.prod: _np_total(ops.prod, "prod"),
+        np.mean: _np_mean(ops.mean, "mean"),
         np.max: _np_extreme(ops.max, "max"),
         np.amax: _np_extreme(ops.max, "amax"),
         np.min: _np_extreme(ops.min, "min"),
@@ -671,13 +659,13 @@ _FUNCTIONS.update(
         np.nanmin: _np_extreme(ops.nanmin, "nanmin"),
         np.var: _np_spread(ops.var, "var"),
         np.std: _np_spread(ops.std, "std"),
-        np.nansum: _np_nansum,
-        np.nanmean: _np_nanmean,
+        np.nansum: _np_total(ops.nansum, "nansum"),
+        np.nanmean: _np_mean(ops.nanmean, "nanmean"),
         np.ptp: _np_ptp,
         np.average: ops.average,
         np.cov: ops.cov,
         np.corrcoef: ops.corrcoef,
-        np.nanprod: _np_nanprod,
+        np.nanprod: _np_total(ops.nanprod, "nanprod"),
         np.nanvar: _np_spread(ops.nanvar, "nanvar"),
         np.nanstd: _np_spread(ops.nanstd, "nanstd"),
         np.nanmedian: ops.nanmedian,
