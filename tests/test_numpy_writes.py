@@ -67,6 +67,18 @@ def test_copyto_keeps_the_destination_dtype_and_numpys_casting_errors() -> None:
         np.copyto(cr.tensor(np.zeros(3)), cr.tensor(np.ones(4)))
 
 
+def test_copyto_unsafe_cast_of_a_float_tensor_into_an_integer_tensor() -> None:
+    # np.copyto(int tensor, float tensor, casting="unsafe") raised a same_kind TypeError; NumPy truncates
+    src = cr.tensor([0.5, 1.7, -2.2], requires_grad=True)
+    for where, expected in ((True, [0, 1, -2]), (np.array([True, False, True]), [0, 2, -2])):
+        i = cr.tensor(np.array([1, 2, 3]))
+        np.copyto(i, src, casting="unsafe", where=where)
+        assert i.dtype == np.int64 and i.tolist() == expected
+    b = cr.tensor(np.array([True, False]))
+    np.copyto(b, cr.tensor(np.array([0.0, 2.0], np.float32)), casting="unsafe")
+    assert b.dtype == np.bool_ and b.tolist() == [False, True]
+
+
 def test_copyto_with_a_tensor_mask_and_plain_source() -> None:
     y = cr.tensor(np.zeros(3))
     np.copyto(y, np.array([1.0, 2.0, 3.0]), where=cr.tensor([1.0, 2.0, 0.0]) > 0.5)

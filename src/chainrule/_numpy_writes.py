@@ -42,7 +42,9 @@ def copyto(dst: Any, src: Any, casting: str = "same_kind", where: Any = True) ->
     mask = _values(where)
     probe = np.array(dst._data, copy=True)
     np.copyto(probe, _values(src), casting=casting, where=mask)  # NumPy's checks and its errors
-    if mask is True:
+    if probe.dtype.kind not in "fc":
+        dst.copy_(probe)  # an integer/bool dst holds no gradient: NumPy's values (an unsafe cast of src included)
+    elif mask is True:
         dst.copy_(src if isinstance(src, Tensor) else probe)
     elif isinstance(src, Tensor) or dst.requires_grad:
         # the masked-out places keep the tensor's values, and their gradient (probe: NumPy's cast of a plain src)
