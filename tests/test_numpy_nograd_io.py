@@ -177,6 +177,41 @@ def test_integer_ufunc_out_tensor() -> None:
     assert out.tolist() == [5, 6, 7]
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: np.bitwise_or.reduce(x, axis=1),
+        lambda x: np.bitwise_and.reduce(x, axis=None),
+        lambda x: np.gcd.reduce(x, axis=0),
+        lambda x: np.bitwise_xor.accumulate(x, axis=1),
+        lambda x: np.bitwise_or.reduceat(x, [0, 2], axis=1),
+        lambda x: np.bitwise_or.outer(x[0], x[1]),
+        lambda x: np.left_shift(x, 2, dtype=np.int32),
+        lambda x: np.bitwise_or.reduce(x[:, :0], axis=1),
+    ],
+)
+def test_integer_ufunc_methods_and_options_run_on_the_values(call) -> None:
+    # np.bitwise_or.reduce(int tensor) and np.left_shift(t, 2, dtype=np.int32) raised UnsupportedOperationError;
+    # their results never carry a gradient, so they are NumPy's own (constant tensors)
+    a = np.array([[3, 5, 12], [7, 1, 0]])
+    expected = call(a)
+    got = call(cr.tensor(a))
+    assert isinstance(got, cr.Tensor) and not got.requires_grad
+    assert got.dtype == expected.dtype and got.shape == np.shape(expected)
+    np.testing.assert_array_equal(got.numpy(), expected)
+
+
+def test_integer_ufunc_methods_errors_and_out_arrays() -> None:
+    with pytest.raises(TypeError):
+        np.bitwise_or.reduce(cr.tensor([1.0, 2.0], requires_grad=True))
+    t = cr.tensor(np.array([1, 6, 3]))
+    out = np.zeros(3, dtype=np.int64)
+    assert np.bitwise_and(t, 6, where=t > 2, out=out) is out
+    assert out.tolist() == [0, 6, 2]
+    with pytest.raises(cr.errors.UnsupportedOperationError):
+        np.bitwise_or.at(t, [0], 4)  # in place on the tensor's values: still refused
+
+
 # -- writing a tensor's values to a file ----------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32, np.bool_])
 def test_save_and_savez_write_the_plain_values(tmp_path, dtype) -> None:

@@ -131,6 +131,10 @@ def array_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
     change), also with a ``where=`` mask (the masked-out places keep the tensor's values).
     """
     name = getattr(ufunc, "__name__", repr(ufunc))
+    if name in _INTEGER_ONLY_UFUNCS and (method not in ("__call__", "at") or kwargs):
+        on_values = _integer_only_on_values(ufunc, method, inputs, kwargs)
+        if on_values is not NotImplemented:
+            return on_values
     if method != "__call__":
         raise _unsupported(f"{name}.{method}", " (only plain calls of ufuncs are)")
     if not kwargs:  # the common case (np.exp(t), ndarray + tensor): nothing to check
@@ -815,23 +819,50 @@ _NO_GRADIENT |= {
 }
 # integer-only ufuncs: on integer and bool tensors a tensor without gradient (as the comparisons), on float tensors
 # NumPy's own TypeError. np.bitwise_not, np.bitwise_invert are np.invert; np.bitwise_left_shift is np.left_shift ...
-UFUNCS.update(
-    {
-        _name: getattr(ops, _name)
-        for _name in (
-            "bitwise_and",
-            "bitwise_or",
-            "bitwise_xor",
-            "invert",
-            "left_shift",
-            "right_shift",
-            "bitwise_count",
-            "gcd",
-            "lcm",
-            "isnat",
-        )
-    }
+_INTEGER_ONLY_UFUNCS = frozenset(
+    (
+        "bitwise_and",
+        "bitwise_or",
+        "bitwise_xor",
+        "invert",
+        "left_shift",
+        "right_shift",
+        "bitwise_count",
+        "gcd",
+        "lcm",
+        "isnat",
+    )
 )
+UFUNCS.update({_name: getattr(ops, _name) for _name in _INTEGER_ONLY_UFUNCS})
+
+
+def _integer_only_on_values(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
+    """An integer-only ufunc's method (reduce, accumulate, reduceat, outer) or call with options (dtype=, where=,
+    out= arrays) on the values: its results never carry a gradient, so nothing is dropped (tensors without
+    gradient as results; NumPy's own errors). ``NotImplemented`` where a tensor is among ``out=`` (written in
+    place by the usual route)."""
+    from .tensor import Tensor
+
+    out = kwargs.get("out")
+    if out is not None and any(isinstance(o, Tensor) for o in (out if isinstance(out, tuple) else (out,))):
+        return NotImplemented
+
+    def plain(x: Any) -> Any:
+        return x._data if isinstance(x, Tensor) else x
+
+    values = tuple(plain(x) for x in inputs)
+    kwargs = {
+        k: (tuple(plain(o) for o in v) if k == "out" and isinstance(v, tuple) else plain(v)) for k, v in kwargs.items()
+    }
+    result = getattr(ufunc, method)(*values, **kwargs)
+    if out is not None and all(o is None for o in (out if isinstance(out, tuple) else (out,))):
+        out = None
+    if out is not None:
+        return result  # NumPy's own out= arrays
+    if isinstance(result, tuple):
+        return tuple(Tensor._wrap(np.asarray(r), None, False) for r in result)
+    return Tensor._wrap(np.asarray(result), None, False)
+
 
 from . import _numpy_writes  # noqa: E402
 
