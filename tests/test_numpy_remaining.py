@@ -386,3 +386,26 @@ def test_set_operations_dtypes_and_constants():
     values, i1, i2 = np.intersect1d(_t(np.array([4.0, 1.0, 4.0])), np.array([4.0, 0.0]), return_indices=True)
     _same(values, np.array([4.0]))
     assert list(i1) == [0] and list(i2) == [0]
+
+
+def test_polyder_m0_and_polydiv_of_2d_coefficients_raise_numpys_value_error() -> None:
+    # np.polyder(2-D tensor, 0) and np.polydiv(2-D tensor, v) returned results; NumPy raises ValueError
+    # (polyder multiplies p[:-1] by its powers even for m=0; polydiv cannot store a row as one quotient term)
+    for a in (np.array([[0.0, 0.9765, -0.3553]]), np.array([[1.0, 2.0]])):
+        with pytest.raises(ValueError):
+            np.polyder(a, 0)
+        with pytest.raises(ValueError):
+            np.polyder(cr.tensor(a), 0)
+    for u, v in ((np.array([[-1.0]]), np.array([0.5])), (np.array([[0.45, -0.37, -1.69]]), np.array([2.0]))):
+        with pytest.raises(ValueError):
+            np.polydiv(u, v)
+        with pytest.raises(ValueError):
+            np.polydiv(cr.tensor(u), cr.tensor(v))
+    # where NumPy accepts 2-D coefficients, so does chainrule, with NumPy's values
+    p = np.array([[1.0], [2.0], [3.0]])
+    got = np.polyder(cr.tensor(p), 0)
+    np.testing.assert_array_equal(got.numpy(), np.polyder(p, 0))
+    q, r = np.polydiv(cr.tensor(p), cr.tensor(np.array([1.0, 1.0, 1.0, 1.0])))  # (no quotient terms to store)
+    eq, er = np.polydiv(p, np.array([1.0, 1.0, 1.0, 1.0]))
+    np.testing.assert_array_equal(q.numpy(), eq)
+    np.testing.assert_array_equal(r.numpy(), er)

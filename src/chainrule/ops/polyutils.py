@@ -114,6 +114,8 @@ def polyder(p: Any, m: Any = 1) -> Any:
         raise ValueError("Order of derivative must be positive (see polyint)")
     p = operand(p)
     _length(p)  # (a 0-d p is NumPy's TypeError, also for m=0)
+    if m == 0 and len(shape_of(p)) > 1:
+        np.polyder(np.asarray(data_of(p)), 0)  # NumPy multiplies p[:-1] by its powers even for m=0 (its errors)
     for _ in range(m):
         n = _length(p) - 1
         p = multiply(getitem(p, slice(None, -1)), np.arange(n, 0, -1))
@@ -143,6 +145,9 @@ def polydiv(u: Any, v: Any) -> tuple[Any, Any]:
     """The quotient and remainder of polynomial division (as ``np.polydiv``), differentiable in ``u`` and ``v``:
     NumPy's loop of scaled subtractions, then its trimming of the remainder's leading near-zero terms."""
     _no_poly1d("polydiv", u, v)
+    if np.ndim(data_of(u)) > 1 or np.ndim(data_of(v)) > 1:
+        with np.errstate(all="ignore"):
+            np.polydiv(np.asarray(data_of(u)), np.asarray(data_of(v)))  # NumPy's errors for 2-D coefficients
     u = atleast_1d(operand(u)) + 0.0
     v = atleast_1d(operand(v)) + 0.0
     w_dtype = np.result_type(np.asarray(data_of(getitem(u, 0))) + np.asarray(data_of(getitem(v, 0))))
