@@ -17,16 +17,9 @@ integers and booleans only (``isnat`` for datetimes): on float tensors its own `
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from ._base import defprim
-
-
-def _nondiff(name: str, fn: np.ufunc) -> Any:
-    return defprim(name, fn, differentiable=False)
-
+from .elementwise import _nondiff  # (comparisons and logic are declared the same way)
 
 bitwise_and = _nondiff("bitwise_and", np.bitwise_and)
 bitwise_or = _nondiff("bitwise_or", np.bitwise_or)
